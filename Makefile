@@ -1,0 +1,59 @@
+# Reportdesk: `make run` serves the app on the embedded defaults; `make test` runs the suite.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTHON ?= python3
+
+# The suite runs twice: on SQLite (embedded) and on this machine's PostgreSQL.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reportdesk
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+TEST_ENV := DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(CURDIR)/var/test
+
+.PHONY: install run worker test test-sqlite test-postgres lint format chromium bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser here.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+run: install
+	DEBUG=true $(BIN)/python manage.py migrate --no-input
+	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  Reportdesk is at http://127.0.0.1:8000/console/  (sign in: demo@example.com / demo)"
+	@echo "  Admin: http://127.0.0.1:8000/admin/ after 'manage.py createsuperuser'. Ctrl-C stops all."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	DEBUG=true $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 & \
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install chromium lint test-sqlite test-postgres
+
+test-sqlite: install
+	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; DEBUG=true $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,201 @@
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils.functional import cached_property
+
+from . import services
+from .models import (
+    IssueType,
+    Membership,
+    MiniApp,
+    OutboundEmail,
+    Report,
+    ReportEvent,
+    Screenshot,
+)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP rows, so a changelist over millions of reports never scans them all.
+
+    Past the cap the admin shows "10000" results; narrow with filters or search to see more.
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.CAP].count()
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "email_past_due", "email_due_soon", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(MiniApp)
+class MiniAppAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "support_email", "created_at"]
+    search_fields = ["name", "slug", "support_email"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "mini_app", "email_past_due", "email_due_soon", "created_at"]
+    list_filter = ["mini_app"]
+    list_select_related = ["user", "mini_app"]
+    search_fields = ["user__username", "user__email", "mini_app__slug"]
+    autocomplete_fields = ["user", "mini_app"]
+
+
+@admin.register(IssueType)
+class IssueTypeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The catalogue is fixed (seeded by a migration); reports refer to it."""
+
+    list_display = ["name", "category", "code", "position"]
+    list_filter = ["category"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReportEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "actor", "data"]
+    readonly_fields = fields
+    ordering = ["created_at", "id"]
+
+
+class ScreenshotInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Screenshot
+    extra = 0
+    can_delete = False
+    fields = ["position", "image", "content_type", "width", "height", "size"]
+    readonly_fields = fields
+
+
+class PastDueFilter(admin.SimpleListFilter):
+    title = "past due"
+    parameter_name = "past_due"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Past due"), ("no", "On time")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(past_due_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(past_due_at__isnull=True)
+        return queryset
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Reports arrive from the help center and the API and change only through the
+    services (the actions below), so every change leaves its history row."""
+
+    list_display = [
+        "report_id",
+        "mini_app",
+        "category",
+        "issue_type",
+        "status",
+        "past_due",
+        "created_at",
+        "open_id",
+        "order_id",
+    ]
+    list_filter = ["status", "category", PastDueFilter, "source", "mini_app"]
+    list_select_related = ["mini_app", "issue_type"]
+    date_hierarchy = "created_at"
+    search_help_text = "Exact report ID, Open ID or order ID."
+    search_fields = ["report_id"]  # shows the box; get_search_results does the matching
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    list_per_page = 50
+    ordering = ["-created_at", "-id"]
+    inlines = [ScreenshotInline, ReportEventInline]
+    actions = ["resolve_selected", "dismiss_selected"]
+
+    @admin.display(boolean=True, description="past due")
+    def past_due(self, report: Report) -> bool:
+        return report.is_past_due
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        # Exact matches only, each on its own index: a LIKE over millions of rows is not a search.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return (
+            queryset.filter(Q(report_id=term.upper()) | Q(open_id=term) | Q(order_id=term)),
+            False,
+        )
+
+    @admin.action(description="Resolve selected pending reports")
+    def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._handle_selected(request, queryset, services.report_resolve, "resolved")
+
+    @admin.action(description="Dismiss selected pending reports")
+    def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._handle_selected(request, queryset, services.report_dismiss, "dismissed")
+
+    def _handle_selected(self, request, queryset, handle, verb: str) -> None:
+        done, refused = 0, []
+        for report in queryset.select_related("handled_by"):
+            try:
+                handle(report=report, actor=request.user)
+                done += 1
+            except services.ReportConflict as conflict:
+                refused.append(f"{report.report_id}: {conflict.message}")
+        if done:
+            self.message_user(request, f"{done} report(s) {verb}.", messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)
+
+
+@admin.register(ReportEvent)
+class ReportEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["report", "kind", "actor", "created_at"]
+    list_filter = ["kind"]
+    list_select_related = ["report", "actor"]
+    search_fields = ["report__report_id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    raw_id_fields = ["report"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the history is the audit trail
+
+
+@admin.register(Screenshot)
+class ScreenshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["report", "position", "content_type", "width", "height", "size"]
+    list_select_related = ["report"]
+    search_fields = ["report__report_id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["subject", "to", "created_at", "sent_at", "attempts"]
+    list_filter = [("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to", "subject"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator

@@ -1,0 +1,121 @@
+"""The screenshot pipeline shared by reports and appeals: judge by content, re-encode, thumbnail.
+
+Nothing the sender claims (file name, Content-Type) is trusted. Re-encoding drops metadata
+(EXIF, GPS) and anything appended after the image data.
+"""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; a decompression bomb is far beyond this
+MAX_SCREENSHOTS = 3
+THUMBNAIL_SIZE = (320, 320)
+
+# Pillow format -> (content type, extension, save options)
+ACCEPTED_FORMATS = {
+    "PNG": ("image/png", "png", {"optimize": False}),
+    "JPEG": ("image/jpeg", "jpg", {"quality": 85}),
+    "WEBP": ("image/webp", "webp", {"quality": 85}),
+}
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    content: bytes
+    thumbnail: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def image_process(upload) -> ProcessedImage:
+    """Validate an uploaded file and return its clean re-encoding, or raise ValidationError."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, io.SEEK_END)
+        size = upload.tell()
+    if size > MAX_BYTES:
+        raise ValidationError(
+            "This image is larger than 10 MB. Please attach a smaller screenshot.",
+            code="too_large",
+        )
+    if size == 0:
+        raise ValidationError("This file is empty.", code="empty")
+    upload.seek(0)
+    raw = upload.read()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as probe:
+                image_format = probe.format
+                width, height = probe.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _not_an_image() from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    if image_format not in ACCEPTED_FORMATS:
+        raise _not_an_image()
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels()
+    content_type, extension, options = ACCEPTED_FORMATS[image_format]
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            image.load()  # a truncated file fails here, not later
+            upright = ImageOps.exif_transpose(image)
+            clean = _without_metadata(upright, image_format)
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            "This image appears to be damaged or incomplete. Please attach it again.",
+            code="damaged",
+        ) from None
+    thumbnail = clean.copy()
+    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    return ProcessedImage(
+        content=_encode(clean, image_format, options),
+        thumbnail=_encode(thumbnail, image_format, options),
+        content_type=content_type,
+        extension=extension,
+        width=clean.width,
+        height=clean.height,
+    )
+
+
+def _without_metadata(image: Image.Image, image_format: str) -> Image.Image:
+    """A fresh image holding only the pixels: no EXIF, ICC text chunks or comments."""
+    mode = image.mode
+    if image_format == "JPEG" and mode not in ("RGB", "L"):
+        mode = "RGB"
+    elif mode not in ("RGB", "RGBA", "L", "LA"):
+        mode = "RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB"
+    source = image.convert(mode) if image.mode != mode else image
+    clean = Image.new(mode, source.size)
+    clean.paste(source)
+    return clean
+
+
+def _encode(image: Image.Image, image_format: str, options: dict) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=image_format, **options)
+    return buffer.getvalue()
+
+
+def _not_an_image() -> ValidationError:
+    return ValidationError(
+        "This file is not a PNG, JPEG or WebP image. Please attach a screenshot in one of "
+        "those formats.",
+        code="invalid_image",
+    )
+
+
+def _too_many_pixels() -> ValidationError:
+    return ValidationError(
+        "This image has too many pixels (at most 40 megapixels). Please attach a smaller "
+        "screenshot.",
+        code="too_many_pixels",
+    )

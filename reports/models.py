@@ -1,0 +1,369 @@
+"""The shared schema: tenants, their developers, the issue-type catalogue and the reports."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.lookups import StartsWith
+from django.utils import timezone
+
+# Report IDs are read aloud and typed from screenshots: no 0/O, 1/I/L or U.
+REPORT_ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REPORT_ID_LENGTH = 10  # 30**10 ~ 5.9e14 possibilities: unguessable, still short.
+
+
+def new_report_id() -> str:
+    return "".join(secrets.choice(REPORT_ID_ALPHABET) for _ in range(REPORT_ID_LENGTH))
+
+
+def new_access_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def new_signing_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class Category(models.TextChoices):
+    # The values are the URL slugs of the help-center forms (/help/<app>/new/<category>/).
+    EXPERIENCE = "experience", "Experience and usage"
+    PAYMENT = "payment", "Payment and orders"
+    COMMUNITY = "community", "Community Guidelines violation"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RESOLVED = "resolved", "Resolved"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class MiniApp(models.Model):
+    """A tenant: one mini app, its developers and its reports."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=50, unique=True)
+    support_email = models.EmailField(
+        help_text="Shared with a reporter who appeals a payment report."
+    )
+    signing_secret = models.CharField(
+        max_length=128,
+        default=new_signing_secret,
+        help_text="Signs Open ID links and API requests. Keep it on the mini app's server.",
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="mini_apps"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "mini app"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A developer's place in a mini app, with their e-mail reminder choices."""
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    email_past_due = models.BooleanField("e-mail me when reports become past due", default=True)
+    email_due_soon = models.BooleanField(
+        "e-mail me a daily digest of reports due within 12 hours", default=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mini_app", "user"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.mini_app}"
+
+
+class IssueType(models.Model):
+    """One entry of a category's list. The key is "<category>.<slug>", e.g. "payment.refund",
+
+    which lets the database itself check that a report's issue type is of its category.
+    """
+
+    code = models.CharField(max_length=40, primary_key=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["category", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "position"], name="issuetype_position"),
+            models.CheckConstraint(
+                condition=Q(
+                    *[Q(category=value, code__startswith=f"{value}.") for value in Category.values],
+                    _connector=Q.OR,
+                ),
+                name="issuetype_code_in_category",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _issue_type_matches_category() -> Q:
+    # A lookup expression on the FK column itself, so no join is involved.
+    return Q(
+        *[
+            Q(category=value) & Q(StartsWith(F("issue_type_id"), Value(f"{value}.")))
+            for value in Category.values
+        ],
+        _connector=Q.OR,
+    )
+
+
+class Report(models.Model):
+    """A user report ("ticket"). State changes go through reports.services, never save()."""
+
+    class Source(models.TextChoices):
+        HELP_CENTER = "web", "Help center"
+        API = "api", "In-app API"
+        ADMIN = "admin", "Admin"
+
+    report_id = models.CharField("report ID", max_length=16, unique=True, default=new_report_id)
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="reports")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    issue_type = models.ForeignKey(
+        IssueType, on_delete=models.PROTECT, related_name="+", db_column="issue_type"
+    )
+    details = models.TextField("report details", blank=True, max_length=5000)
+    order_id = models.CharField("order ID", max_length=64, blank=True)
+    contact_email = models.EmailField("contact e-mail", blank=True)
+    open_id = models.CharField(
+        "Open ID",
+        max_length=128,
+        blank=True,
+        help_text="Empty when the reporter was not signed in to the mini app.",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.HELP_CENTER)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField("report time", default=timezone.now)
+    due_at = models.DateTimeField("due")
+    past_due_at = models.DateTimeField(
+        "marked past due", null=True, blank=True, help_text="Stays set if handled late."
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notes = models.TextField(blank=True, max_length=20000)
+    # Bumped by every change; a write based on an older version is refused (no lost updates).
+    version = models.PositiveIntegerField(default=1)
+    # The reporter's secret for the status page (/help/<app>/tickets/<id>/?key=...).
+    access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
+    # One-time token of the form (or API idempotency key): a resubmit finds the same report.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
+    # Reminder e-mails already sent for this report, so a retried task never sends twice.
+    past_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="report_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="report_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=_issue_type_matches_category(), name="report_issue_type_in_category"
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=Category.PAYMENT) | ~Q(order_id=""),
+                name="report_payment_has_order_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=Category.COMMUNITY) | Q(details=""),
+                name="report_community_has_no_details",
+            ),
+            models.CheckConstraint(
+                condition=Q(category=Category.COMMUNITY) | ~Q(details=""),
+                name="report_details_required",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=Status.PENDING, handled_at__isnull=True))
+                | (~Q(status=Status.PENDING) & Q(handled_at__isnull=False)),
+                name="report_handled_at_matches_status",
+            ),
+            models.CheckConstraint(condition=Q(due_at__gt=F("created_at")), name="report_due"),
+            models.UniqueConstraint(
+                fields=["mini_app", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="report_submission_key_unique",
+            ),
+        ]
+        indexes = [
+            # The User reports list: one app, newest first (the default sort and its pages).
+            models.Index(fields=["mini_app", "-created_at", "-id"], name="report_app_time"),
+            # The past-due job: pending, not yet marked, by deadline.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(status=Status.PENDING, past_due_at__isnull=True),
+                name="report_due_unmarked",
+            ),
+            # Exact search by Open ID or order ID (console search box, admin search).
+            models.Index(fields=["open_id"], condition=~Q(open_id=""), name="report_open_id"),
+            models.Index(fields=["order_id"], condition=~Q(order_id=""), name="report_order_id"),
+            # The past-due job's history rows: the reports one run marked (past_due_at = now).
+            models.Index(
+                fields=["past_due_at"],
+                condition=Q(past_due_at__isnull=False),
+                name="report_marked_past_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.report_id
+
+    @staticmethod
+    def due_from(created_at):
+        return created_at + timedelta(hours=settings.REPORT_RESPONSE_HOURS)
+
+    @property
+    def is_past_due(self) -> bool:
+        return self.past_due_at is not None
+
+    @property
+    def is_handled(self) -> bool:
+        return self.status != Status.PENDING
+
+
+def screenshot_path(instance: "Screenshot", filename: str) -> str:
+    # Generated names only: nothing the reporter sent ends up in a path.
+    return f"screenshots/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+
+
+class Screenshot(models.Model):
+    """A re-encoded image attached to a report, with its thumbnail for the console."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="screenshots")
+    image = models.FileField(upload_to=screenshot_path, max_length=200)
+    thumbnail = models.FileField(upload_to=screenshot_path, max_length=200)
+    content_type = models.CharField(max_length=30)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="Bytes, after re-encoding.")
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["report", "position"]
+
+    def __str__(self) -> str:
+        return f"Screenshot {self.position + 1} of {self.report_id}"
+
+
+class ReportEvent(models.Model):
+    """One line of a report's history, written in the same transaction as the change."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", "Report received"
+        RESOLVED = "resolved", "Resolved"
+        DISMISSED = "dismissed", "Dismissed"
+        REOPENED = "reopened", "Reopened"
+        NOTES_EDITED = "notes_edited", "Notes edited"
+        PAST_DUE = "past_due", "Marked past due"
+        APPEAL_SUBMITTED = "appeal_submitted", "Appeal received"
+        SUPPORT_EMAIL_SHARED = "support_email_shared", "Support e-mail shared with reporter"
+        APPEAL_UPHELD = "appeal_upheld", "Appeal upheld"
+        APPEAL_OVERTURNED = "appeal_overturned", "Appeal overturned"
+
+    # What the reporter sees on the status page; the rest is for developers only.
+    PUBLIC_KINDS = frozenset(
+        {
+            Kind.SUBMITTED,
+            Kind.RESOLVED,
+            Kind.DISMISSED,
+            Kind.REOPENED,
+            Kind.APPEAL_SUBMITTED,
+            Kind.APPEAL_UPHELD,
+            Kind.APPEAL_OVERTURNED,
+        }
+    )
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the reporter or the system.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Kind-specific facts: the notes text of an edit, the statuses before and after, ...
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # The past-due mark is recorded once per report, whatever runs the job.
+            models.UniqueConstraint(
+                fields=["report"], condition=Q(kind="past_due"), name="event_one_past_due"
+            ),
+        ]
+        indexes = [
+            # A report's history, in order (the panel and the status page).
+            models.Index(fields=["report", "created_at"], name="event_report_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.report_id})"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in self.PUBLIC_KINDS
+
+
+class OutboundEmail(models.Model):
+    """The durable outbox: an e-mail is a row before it is a task, so none is lost
+
+    when the broker is down; a sweep re-sends what is still unsent.
+    """
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    # Makes an e-mail once-only: the same key is never queued twice (e.g. "past_due:<report>").
+    dedupe_key = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="email_dedupe_key"
+            ),
+        ]
+        indexes = [
+            # The outbox sweep: unsent e-mails, oldest first.
+            models.Index(
+                fields=["created_at"], condition=Q(sent_at__isnull=True), name="email_unsent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} -> {self.to}"

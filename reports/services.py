@@ -1,0 +1,332 @@
+"""Every state change of a report, each writing its history event in the same transaction.
+
+Views, the API, admin actions and Celery tasks all call these: one rule, one place.
+"""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .images import ProcessedImage
+from .models import (
+    Category,
+    IssueType,
+    MiniApp,
+    Report,
+    ReportEvent,
+    Screenshot,
+    Status,
+)
+
+Kind = ReportEvent.Kind
+logger = logging.getLogger(__name__)
+
+
+class ReportConflict(Exception):
+    """The report changed since the caller looked at it; `current` is how it is now."""
+
+    def __init__(self, current: Report, message: str):
+        super().__init__(message)
+        self.current = current
+        self.message = message
+
+
+class ReportRuleError(ValueError):
+    """The change is not allowed in the report's current state (e.g. reopening a pending one)."""
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """What a reporter submits, already validated by a form or the API."""
+
+    category: str
+    issue_type: IssueType
+    details: str = ""
+    order_id: str = ""
+    contact_email: str = ""
+    open_id: str = ""
+
+
+def report_submit(
+    *,
+    mini_app: MiniApp,
+    data: ReportInput,
+    screenshots: Sequence[ProcessedImage] = (),
+    source: str = Report.Source.HELP_CENTER,
+    submission_key: str = "",
+    now: datetime | None = None,
+) -> Report:
+    """File a report with its screenshots and its "received" event, all or nothing.
+
+    A repeated submission_key (a double-click, a resubmitted form, a retried API call)
+    returns the report the first submission created instead of a second one.
+    """
+    if data.issue_type.category != data.category:
+        raise ReportRuleError("The issue type does not belong to the report's category.")
+    if submission_key:
+        existing = Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
+        if existing:
+            return existing
+    created_at = now or timezone.now()
+    for attempt in range(3):
+        stored_files: list[str] = []
+        try:
+            return _create_report(
+                mini_app=mini_app,
+                data=data,
+                screenshots=screenshots,
+                source=source,
+                submission_key=submission_key,
+                created_at=created_at,
+                stored_files=stored_files,
+            )
+        except IntegrityError:
+            screenshots_delete_files(stored_files)
+            # A concurrent twin with the same submission key won the race: answer with it.
+            twin = submission_key and (
+                Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
+            )
+            if twin:
+                return twin
+            # Otherwise the random report ID collided (vanishingly rare): draw another.
+            if attempt == 2:
+                raise
+        except BaseException:
+            # The transaction rolled the rows back; the files it stored are ours to remove.
+            screenshots_delete_files(stored_files)
+            raise
+    raise AssertionError("unreachable")
+
+
+@transaction.atomic
+def _create_report(
+    *, mini_app, data, screenshots, source, submission_key, created_at, stored_files
+) -> Report:
+    report = Report.objects.create(
+        mini_app=mini_app,
+        category=data.category,
+        issue_type=data.issue_type,
+        details=data.details if data.category != Category.COMMUNITY else "",
+        order_id=data.order_id if data.category == Category.PAYMENT else "",
+        contact_email=data.contact_email,
+        open_id=data.open_id,
+        source=source,
+        created_at=created_at,
+        due_at=Report.due_from(created_at),
+        submission_key=submission_key,
+    )
+    for position, image in enumerate(screenshots):
+        screenshot_store(report=report, image=image, position=position, stored=stored_files)
+    ReportEvent.objects.create(report=report, kind=Kind.SUBMITTED, created_at=created_at)
+    return report
+
+
+def screenshot_store(
+    *, report: Report, image: ProcessedImage, position: int, stored: list[str]
+) -> Screenshot:
+    """Save a processed image and its thumbnail under generated names; `stored` collects
+    the names written so the caller can remove them if its transaction fails."""
+    shot = Screenshot(
+        report=report,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.content),
+        position=position,
+    )
+    shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
+    stored.append(shot.image.name)
+    shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
+    stored.append(shot.thumbnail.name)
+    shot.save()
+    return shot
+
+
+def screenshots_delete_files(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete orphan screenshot file %s", name)
+
+
+def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
+    return ReportEvent.objects.create(
+        report=report, kind=kind, actor=actor, created_at=now, data=data
+    )
+
+
+def _change(
+    *,
+    report: Report,
+    expected_version: int | None,
+    changes: dict,
+    allowed_from: Sequence[str] | None,
+) -> Report:
+    """Apply `changes` to the report only if it is still as the caller saw it.
+
+    One conditional UPDATE: two developers acting at once can never both win.
+    """
+    query = Report.objects.filter(pk=report.pk)
+    if expected_version is not None:
+        query = query.filter(version=expected_version)
+    if allowed_from is not None:
+        query = query.filter(status__in=allowed_from)
+    updated = query.update(version=F("version") + 1, **changes)
+    current = Report.objects.select_related("handled_by").get(pk=report.pk)
+    if updated != 1:
+        raise ReportConflict(current, _conflict_message(current, expected_version))
+    return current
+
+
+def _conflict_message(current: Report, expected_version: int | None) -> str:
+    if current.is_handled:
+        who = current.handled_by.get_username() if current.handled_by else "someone"
+        when = timezone.localtime(current.handled_at).strftime("%Y-%m-%d %H:%M %Z")
+        status = current.get_status_display().lower()
+        return f"This report was already {status} by {who} at {when}."
+    if expected_version is not None and current.version != expected_version:
+        return (
+            "This report was changed by someone else since you opened it. "
+            "Review the current state and try again."
+        )
+    return "This report is still pending."
+
+
+def _handle(
+    *, report: Report, actor, status: str, kind: str, notes: str | None, expected_version
+) -> Report:
+    now = timezone.now()
+    changes = {"status": status, "handled_at": now, "handled_by": actor}
+    if notes is not None:
+        changes["notes"] = notes
+    with transaction.atomic():
+        previous_notes = report.notes
+        current = _change(
+            report=report,
+            expected_version=expected_version,
+            changes=changes,
+            allowed_from=[Status.PENDING],
+        )
+        if notes is not None and notes != previous_notes:
+            _record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+        _record(current, kind, actor, now, status=status, late=current.is_past_due)
+    return current
+
+
+def report_resolve(
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    notes: str | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    return _handle(
+        report=report,
+        actor=actor,
+        status=Status.RESOLVED,
+        kind=Kind.RESOLVED,
+        notes=notes,
+        expected_version=expected_version,
+    )
+
+
+def report_dismiss(
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    notes: str | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    return _handle(
+        report=report,
+        actor=actor,
+        status=Status.DISMISSED,
+        kind=Kind.DISMISSED,
+        notes=notes,
+        expected_version=expected_version,
+    )
+
+
+def report_reopen(
+    *, report: Report, actor: AbstractBaseUser | None, expected_version: int | None = None
+) -> Report:
+    """Back to Pending. The original 72-hour deadline and any past-due mark are kept:
+
+    the promise was made at submission, and reopening must not hide that it was missed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        try:
+            current = _change(
+                report=report,
+                expected_version=expected_version,
+                changes={"status": Status.PENDING, "handled_at": None, "handled_by": None},
+                allowed_from=[Status.RESOLVED, Status.DISMISSED],
+            )
+        except ReportConflict as conflict:
+            if not conflict.current.is_handled:
+                raise ReportRuleError(
+                    "Only a resolved or dismissed report can be reopened."
+                ) from None
+            raise
+        _record(current, Kind.REOPENED, actor, now, previous_status=report.status)
+    return current
+
+
+def report_notes_edit(
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    notes: str,
+    expected_version: int | None = None,
+) -> Report:
+    """Notes are editable at any time, before and after handling; each version is kept."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = _change(
+            report=report,
+            expected_version=expected_version,
+            changes={"notes": notes},
+            allowed_from=None,
+        )
+        _record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+    return current
+
+
+def reports_mark_past_due(*, now: datetime | None = None) -> int:
+    """Mark every pending report whose deadline has passed; returns how many were marked.
+
+    Two statements whatever the number of reports: one UPDATE claims the unmarked rows
+    (a concurrent run waits on the row locks, then finds them marked and skips them), and one
+    INSERT ... SELECT writes a history row for each report this run marked. A unique
+    constraint allows one past-due event per report, so nothing is ever recorded twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        marked = Report.objects.filter(
+            status=Status.PENDING, past_due_at__isnull=True, due_at__lte=now
+        ).update(past_due_at=now)
+        if marked:
+            _insert_past_due_events(marked_at=now)
+    return marked
+
+
+def _insert_past_due_events(*, marked_at: datetime) -> None:
+    event_table = ReportEvent._meta.db_table
+    report_table = Report._meta.db_table
+    when = connection.ops.adapt_datetimefield_value(marked_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {event_table} (report_id, kind, created_at, data) "  # noqa: S608
+            f"SELECT id, %s, %s, %s FROM {report_table} WHERE past_due_at = %s",
+            [Kind.PAST_DUE.value, when, "{}", when],
+        )

@@ -1,0 +1,121 @@
+"""Shared fixtures: two tenants and the three users every access test needs.
+
+owner and teammate belong to `mini_app` ("acme"); outsider belongs only to `other_app`.
+"""
+
+import importlib
+from collections.abc import Callable
+
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from reports.images import image_process
+from reports.models import Category, IssueType, Membership, MiniApp, Report
+from reports.services import ReportInput, report_submit
+from tests.factories import issue_type, png_bytes, upload
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL run only"
+)
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Real files, in a fresh directory per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def outbox_email_backend(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def make_user(db) -> Callable:
+    def make(username: str, **extra):
+        return get_user_model().objects.create_user(
+            username=username, email=username, password="correct horse battery", **extra
+        )
+
+    return make
+
+
+@pytest.fixture
+def catalogue(db) -> None:
+    """The issue types the migration seeds; re-seeded after a transactional test's flush."""
+    if not IssueType.objects.exists():
+        migration = importlib.import_module("reports.migrations.0002_issue_type_catalogue")
+        migration.seed(django_apps, None)
+
+
+@pytest.fixture
+def mini_app(catalogue) -> MiniApp:
+    return MiniApp.objects.create(
+        name="Acme Shop", slug="acme", support_email="help@acme.example", signing_secret="s3cret"
+    )
+
+
+@pytest.fixture
+def other_app(catalogue) -> MiniApp:
+    return MiniApp.objects.create(
+        name="Globex", slug="globex", support_email="help@globex.example", signing_secret="other"
+    )
+
+
+@pytest.fixture
+def owner(make_user, mini_app):
+    user = make_user("owner@acme.example")
+    Membership.objects.create(mini_app=mini_app, user=user)
+    return user
+
+
+@pytest.fixture
+def teammate(make_user, mini_app):
+    user = make_user("teammate@acme.example")
+    Membership.objects.create(mini_app=mini_app, user=user)
+    return user
+
+
+@pytest.fixture
+def outsider(make_user, other_app):
+    user = make_user("outsider@globex.example")
+    Membership.objects.create(mini_app=other_app, user=user)
+    return user
+
+
+REPORT_DEFAULTS = {
+    Category.EXPERIENCE: {"issue_type": "experience.crash", "details": "It crashes on start."},
+    Category.PAYMENT: {
+        "issue_type": "payment.refund",
+        "details": "Please refund.",
+        "order_id": "ORD-1",
+    },
+    Category.COMMUNITY: {"issue_type": "community.spam"},
+}
+
+
+@pytest.fixture
+def make_report(mini_app) -> Callable[..., Report]:
+    """File a report through the real service, as the help center would."""
+
+    def make(category: str = Category.EXPERIENCE, app: MiniApp | None = None, **fields):
+        values = {**REPORT_DEFAULTS[category], **fields}
+        screenshots = values.pop("screenshots", ())
+        now = values.pop("now", None)
+        values["issue_type"] = issue_type(values["issue_type"])
+        return report_submit(
+            mini_app=app or mini_app,
+            data=ReportInput(category=category, **values),
+            screenshots=screenshots,
+            now=now,
+        )
+
+    return make
+
+
+@pytest.fixture
+def screenshot():
+    return image_process(upload(png_bytes()))
