@@ -9,7 +9,8 @@ PYTHON ?= python3
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reportdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
-TEST_ENV := DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(CURDIR)/var/test
+TEST_VAR_DIR ?= $(CURDIR)/var/test
+TEST_ENV := DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(TEST_VAR_DIR)
 
 .PHONY: install run worker test test-sqlite test-postgres lint format chromium bench clean
 

@@ -210,6 +210,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # The 72-hour promise: mark pending reports past their deadline, within a minute of it.
     "mark-past-due": {"task": "reports.tasks.mark_past_due", "schedule": 60.0},
+    # The outbox sweep: e-mails queued while the broker was down go out once it is back.
+    "deliver-pending-emails": {"task": "reports.tasks.deliver_pending_emails", "schedule": 60.0},
 }
 
 # --- The 72-hour rule, in one place.

@@ -4,6 +4,7 @@ owner and teammate belong to `mini_app` ("acme"); outsider belongs only to `othe
 """
 
 import importlib
+import os
 from collections.abc import Callable
 
 import pytest
@@ -119,3 +120,59 @@ def make_report(mini_app) -> Callable[..., Report]:
 @pytest.fixture
 def screenshot():
     return image_process(upload(png_bytes()))
+
+
+# --- Browser tests: Debian's Chromium driven by Playwright (never a downloaded browser).
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # beside it are ordinary synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (its own cookies) per test, pointed at the live server."""
+    context = chromium.new_context(base_url=live_server.url, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_page(chromium, live_server):
+    """More independent browser sessions in one test (e.g. two developers at once)."""
+    contexts = []
+
+    def open_page(**options):
+        context = chromium.new_context(base_url=live_server.url, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
