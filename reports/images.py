@@ -9,6 +9,8 @@ import warnings
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -119,3 +121,23 @@ def _too_many_pixels() -> ValidationError:
         "screenshot.",
         code="too_many_pixels",
     )
+
+
+def screenshot_response(screenshot, *, thumbnail: bool = False) -> HttpResponse:
+    """Serve a stored screenshot to a viewer the caller has already authorised.
+
+    Local files stream through Django; object storage answers with a redirect to a short-lived
+    signed URL of the private object. Never cached by shared caches, never sniffed.
+    """
+    field = screenshot.thumbnail if thumbnail else screenshot.image
+    storage = field.storage
+    if isinstance(storage, FileSystemStorage):
+        response: HttpResponse = FileResponse(
+            field.open("rb"), content_type=screenshot.content_type
+        )
+    else:
+        response = HttpResponseRedirect(field.url)  # signed, expires (AWS_QUERYSTRING_EXPIRE)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=300"
+    response["Content-Disposition"] = "inline"
+    return response
