@@ -330,3 +330,45 @@ def _insert_past_due_events(*, marked_at: datetime) -> None:
             f"SELECT id, %s, %s, %s FROM {report_table} WHERE past_due_at = %s",
             [Kind.PAST_DUE.value, when, "{}", when],
         )
+
+
+def report_decision_change(
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    status: str,
+    expected_version: int | None = None,
+) -> Report:
+    """Change a handled report's decision because an appeal was overturned.
+
+    The new status is the other decision, or Pending to handle it again. A new decision is a
+    new handling (its own time and handler), so the reporter may appeal it in turn.
+    """
+    if status == report.status:
+        raise ReportRuleError("The new decision must differ from the current one.")
+    if status not in Status.values:
+        raise ReportRuleError("Unknown status.")
+    now = timezone.now()
+    handled = status != Status.PENDING
+    with transaction.atomic():
+        try:
+            current = _change(
+                report=report,
+                expected_version=expected_version,
+                changes={
+                    "status": status,
+                    "handled_at": now if handled else None,
+                    "handled_by": actor if handled else None,
+                },
+                allowed_from=[s for s in (Status.RESOLVED, Status.DISMISSED) if s != status],
+            )
+        except ReportConflict as conflict:
+            if not conflict.current.is_handled:
+                raise ReportRuleError(
+                    "Only a resolved or dismissed report can be overturned."
+                ) from None
+            raise
+        _record(
+            current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=report.status, status=status
+        )
+    return current
