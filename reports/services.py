@@ -368,7 +368,8 @@ def report_decision_change(
                     "Only a resolved or dismissed report can be overturned."
                 ) from None
             raise
+        previous = report.status
         _record(
-            current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=report.status, status=status
+            current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
         )
     return current
