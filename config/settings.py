@@ -226,6 +226,8 @@ CELERY_BEAT_SCHEDULE = {
     "mark-past-due": {"task": "reports.tasks.mark_past_due", "schedule": 60.0},
     # The outbox sweep: e-mails queued while the broker was down go out once it is back.
     "deliver-pending-emails": {"task": "reports.tasks.deliver_pending_emails", "schedule": 60.0},
+    # Appeals carry the same 72-hour promise: mark open appeals past their deadline.
+    "mark-appeals-past-due": {"task": "appeals.tasks.mark_past_due", "schedule": 60.0},
 }
 
 # --- The 72-hour rule, in one place.
