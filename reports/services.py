@@ -305,19 +305,52 @@ def report_notes_edit(
 def reports_mark_past_due(*, now: datetime | None = None) -> int:
     """Mark every pending report whose deadline has passed; returns how many were marked.
 
-    Two statements whatever the number of reports: one UPDATE claims the unmarked rows
-    (a concurrent run waits on the row locks, then finds them marked and skips them), and one
-    INSERT ... SELECT writes a history row for each report this run marked. A unique
-    constraint allows one past-due event per report, so nothing is ever recorded twice.
+    The mark is exact: a report due at 12:00:00 is marked by a run at 12:00:00, never by one
+    at 11:59:59. A report handled in time never matches (its status is no longer pending), a
+    report handled late keeps its mark, and a reopened report keeps its original deadline.
+
+    A constant number of statements whatever the number of reports, all on the partial index
+    `report_due_unmarked`; each report this run marks gets one history row in the same
+    transaction (the unique constraint `event_one_past_due` is the last line of defence).
     """
     now = now or timezone.now()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            return _mark_past_due_postgresql(now=now)
+        # SQLite: writers are serialised (BEGIN IMMEDIATE), so no other run can mark rows
+        # between the UPDATE and the INSERT that finds this run's rows by their timestamp.
         marked = Report.objects.filter(
             status=Status.PENDING, past_due_at__isnull=True, due_at__lte=now
         ).update(past_due_at=now)
         if marked:
             _insert_past_due_events(marked_at=now)
     return marked
+
+
+# Any constant: the key of the transaction-level lock that lets one marking run at a time.
+_PAST_DUE_LOCK = 72_007_200
+
+
+def _mark_past_due_postgresql(*, now: datetime) -> int:
+    """One statement marks and records: the INSERT takes exactly the ids its UPDATE returned.
+
+    The advisory lock queues a concurrent run (a second beat, a cron run, a redelivered task)
+    behind this one; it then sees every report already marked and marks nothing. Without it
+    two runs whose UPDATEs scan in different orders (index vs sequential) could deadlock.
+    """
+    report_table = Report._meta.db_table
+    event_table = ReportEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PAST_DUE_LOCK])
+        cursor.execute(
+            f"WITH marked AS ("  # noqa: S608
+            f"  UPDATE {report_table} SET past_due_at = %s"
+            f"  WHERE status = %s AND past_due_at IS NULL AND due_at <= %s RETURNING id"
+            f") INSERT INTO {event_table} (report_id, kind, created_at, data) "
+            f"SELECT id, %s, %s, %s FROM marked",
+            [now, Status.PENDING.value, now, Kind.PAST_DUE.value, now, "{}"],
+        )
+        return cursor.rowcount
 
 
 def _insert_past_due_events(*, marked_at: datetime) -> None:
@@ -327,7 +360,9 @@ def _insert_past_due_events(*, marked_at: datetime) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {event_table} (report_id, kind, created_at, data) "  # noqa: S608
-            f"SELECT id, %s, %s, %s FROM {report_table} WHERE past_due_at = %s",
+            f"SELECT id, %s, %s, %s FROM {report_table} WHERE past_due_at = %s "
+            # Two explicit runs given the very same `now` must not collide on the mark.
+            f"ON CONFLICT DO NOTHING",
             [Kind.PAST_DUE.value, when, "{}", when],
         )
 
@@ -338,17 +373,18 @@ def report_decision_change(
     actor: AbstractBaseUser | None,
     status: str,
     expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Report:
     """Change a handled report's decision because an appeal was overturned.
 
-    The new status is the other decision, or Pending to handle it again. A new decision is a
-    new handling (its own time and handler), so the reporter may appeal it in turn.
+    The new status is the other decision, or Pending to handle it again. The change is
+    stamped `now` (the appeal's decision time), as handled_at when it is a decision.
     """
     if status == report.status:
         raise ReportRuleError("The new decision must differ from the current one.")
     if status not in Status.values:
         raise ReportRuleError("Unknown status.")
-    now = timezone.now()
+    now = now or timezone.now()
     handled = status != Status.PENDING
     with transaction.atomic():
         try:
