@@ -1,0 +1,137 @@
+"""Input validation only: the rules of appealing live in appeals.services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from reports.images import MAX_SCREENSHOTS, ProcessedImage, image_process
+from reports.models import Status
+
+REASON_MIN_LENGTH = 20
+
+
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Up to MAX_SCREENSHOTS images, each through the shared screenshot pipeline."""
+
+    widget = MultipleImageInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("accept", "image/png,image/jpeg,image/webp")
+
+    def clean(self, data, initial=None) -> list[ProcessedImage]:
+        files = [item for item in (data or []) if item] if isinstance(data, list) else []
+        if data and not isinstance(data, list):
+            files = [data]
+        if len(files) > MAX_SCREENSHOTS:
+            raise ValidationError(
+                f"Attach at most {MAX_SCREENSHOTS} screenshots.", code="too_many_screenshots"
+            )
+        processed, errors = [], []
+        for upload in files:
+            try:
+                processed.append(image_process(upload))
+            except ValidationError as error:
+                errors.extend(f"{upload.name}: {message}" for message in error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return processed
+
+
+class AppealForm(forms.Form):
+    contact_email = forms.EmailField(
+        label="Your e-mail address",
+        max_length=254,
+        help_text="We send the outcome of your appeal here.",
+        error_messages={
+            "required": "Enter your e-mail address, so we can send you the outcome.",
+            "invalid": "Enter a valid e-mail address, like name@example.com.",
+        },
+    )
+    reason = forms.CharField(
+        label="Why do you disagree with the decision?",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        min_length=REASON_MIN_LENGTH,
+        max_length=5000,
+        help_text=(
+            "Say what was wrong with how your report was handled and what outcome you expect. "
+            "Include anything new, such as the date and amount of a charge or a delivery notice. "
+            "Do not include passwords or full card numbers."
+        ),
+        error_messages={
+            "required": "Tell us why you disagree with the decision.",
+            "min_length": (
+                f"Please describe your reason in at least {REASON_MIN_LENGTH} characters, so "
+                "the team can review it."
+            ),
+            "max_length": "Please keep your reason under 5000 characters.",
+        },
+    )
+    screenshots = MultipleImageField(
+        label="Screenshots (optional)",
+        help_text=f"Up to {MAX_SCREENSHOTS} PNG, JPEG or WebP images, 10 MB each.",
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < REASON_MIN_LENGTH:
+            raise ValidationError(
+                self.fields["reason"].error_messages["min_length"], code="min_length"
+            )
+        return reason
+
+
+DECISION_CHOICES = [("uphold", "Uphold"), ("overturn", "Overturn")]
+
+
+class AppealDecisionForm(forms.Form):
+    reply = forms.CharField(
+        label="Reply to the reporter",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="The reporter reads this with the outcome. Internal notes stay internal.",
+        error_messages={
+            "required": "Write a reply to the reporter: they read it with the outcome."
+        },
+    )
+    new_status = forms.ChoiceField(
+        label="New status if you overturn",
+        required=False,
+        help_text="Overturning changes the report's decision to this status.",
+    )
+    decision = forms.ChoiceField(
+        choices=DECISION_CHOICES,
+        error_messages={"required": "Choose Uphold or Overturn."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, report, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every status except the current decision; the opposite decision comes first.
+        choices = [
+            (value, label)
+            for value, label in [
+                (Status.RESOLVED, "Resolved"),
+                (Status.DISMISSED, "Dismissed"),
+                (Status.PENDING, "Pending (reopen it and handle it again)"),
+            ]
+            if value != report.status
+        ]
+        self.fields["new_status"].choices = choices
+        self.fields["version"].initial = report.version
+
+    def clean_reply(self) -> str:
+        reply = self.cleaned_data["reply"].strip()
+        if not reply:
+            raise ValidationError("Write a reply to the reporter: they read it with the outcome.")
+        return reply
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "overturn" and not cleaned.get("new_status"):
+            self.add_error("new_status", "Choose the report's new status.")
+        return cleaned

@@ -1,0 +1,274 @@
+"""Every state change of an appeal, each writing the report's history in the same transaction.
+
+Views, admin actions and the Celery task all call these: one rule, one place.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from reports.images import ProcessedImage
+from reports.models import Report, ReportEvent, Status
+from reports.outbox import email_enqueue
+from reports.services import report_decision_change, screenshots_delete_files
+
+from .models import Appeal, AppealScreenshot
+from .selectors import appeal_eligibility
+
+Kind = ReportEvent.Kind
+
+
+class AppealRefused(ValueError):
+    """The report cannot be appealed now; the message is the explanation the reporter reads."""
+
+
+class AppealConflict(Exception):
+    """The appeal was decided by someone else meanwhile; `current` is how it is now."""
+
+    def __init__(self, current: Appeal, message: str):
+        super().__init__(message)
+        self.current = current
+        self.message = message
+
+
+def appeal_submit(
+    *,
+    report: Report,
+    contact_email: str,
+    reason: str,
+    screenshots: Sequence[ProcessedImage] = (),
+    now: datetime | None = None,
+) -> Appeal:
+    """File an appeal with its screenshots, history rows and e-mails, all or nothing.
+
+    Raises AppealRefused when the report may not be appealed (category, status, an appeal
+    still open, this decision already appealed), with the same words the page shows.
+    """
+    now = now or timezone.now()
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            # Lock the report, so two submissions at once see each other's appeal.
+            report = Report.objects.select_for_update().select_related("mini_app").get(pk=report.pk)
+            eligibility = appeal_eligibility(report=report)
+            if not eligibility.allowed:
+                raise AppealRefused(eligibility.reason)
+            appeal = Appeal.objects.create(
+                report=report,
+                mini_app=report.mini_app,
+                contact_email=contact_email,
+                reason=reason,
+                appealed_status=report.status,
+                appealed_handled_at=report.handled_at,
+                created_at=now,
+                due_at=Appeal.due_from(now),
+            )
+            for position, image in enumerate(screenshots):
+                _screenshot_store(appeal=appeal, image=image, position=position, stored=stored)
+            support_email = report.mini_app.support_email
+            _record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
+            _record(
+                report,
+                Kind.SUPPORT_EMAIL_SHARED,
+                None,
+                now,
+                appeal=appeal.pk,
+                support_email=support_email,
+                shared_with=contact_email,
+            )
+            _email_reporter_received(appeal=appeal, report=report)
+            _email_members_new_appeal(appeal=appeal, report=report)
+    except IntegrityError:
+        # The database's own rule (one open appeal, one per handling) caught a race.
+        screenshots_delete_files(stored)
+        raise AppealRefused(
+            "Your appeal of this decision is being reviewed. We will e-mail you the outcome."
+        ) from None
+    except BaseException:
+        screenshots_delete_files(stored)
+        raise
+    return appeal
+
+
+def appeal_uphold(*, appeal: Appeal, actor: AbstractBaseUser | None, reply: str) -> Appeal:
+    """The decision stands. The reporter reads the reply with the outcome."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = _decide(
+            appeal=appeal, actor=actor, reply=reply, state=Appeal.State.UPHELD, now=now
+        )
+        _record(current.report, Kind.APPEAL_UPHELD, actor, now, appeal=current.pk)
+        _email_reporter_outcome(appeal=current)
+    return current
+
+
+def appeal_overturn(
+    *,
+    appeal: Appeal,
+    actor: AbstractBaseUser | None,
+    reply: str,
+    new_status: str,
+    expected_version: int | None = None,
+) -> Appeal:
+    """The report's decision is changed (to the other decision, or back to Pending).
+
+    The report's rule (reports.services.report_decision_change) changes it and records the
+    overturn in its history; a conflict there rolls the whole decision back.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = _decide(
+            appeal=appeal,
+            actor=actor,
+            reply=reply,
+            state=Appeal.State.OVERTURNED,
+            now=now,
+            new_status=new_status,
+        )
+        current.report = report_decision_change(
+            report=current.report,
+            actor=actor,
+            status=new_status,
+            expected_version=expected_version,
+            now=now,
+        )
+        _email_reporter_outcome(appeal=current)
+    return current
+
+
+def appeals_mark_past_due(*, now: datetime | None = None) -> int:
+    """Mark every open appeal whose 72-hour deadline has passed; returns how many.
+
+    One UPDATE whatever the number: a concurrent run finds the rows marked and skips them.
+    """
+    now = now or timezone.now()
+    return Appeal.objects.filter(
+        state=Appeal.State.OPEN, past_due_at__isnull=True, due_at__lte=now
+    ).update(past_due_at=now)
+
+
+# --- helpers
+
+
+def _decide(
+    *, appeal: Appeal, actor, reply: str, state: str, now: datetime, new_status: str = ""
+) -> Appeal:
+    reply = reply.strip()
+    if not reply:
+        raise ValueError("Write a reply to the reporter.")
+    if new_status and new_status not in Status.values:
+        raise ValueError("Unknown status.")
+    # One conditional UPDATE: two developers deciding at once can never both win.
+    claimed = Appeal.objects.filter(pk=appeal.pk, state=Appeal.State.OPEN).update(
+        state=state, decided_at=now, decided_by=actor, reply=reply, new_status=new_status
+    )
+    current = Appeal.objects.select_related("report", "report__mini_app", "decided_by").get(
+        pk=appeal.pk
+    )
+    if claimed != 1:
+        who = current.decided_by.get_username() if current.decided_by else "someone"
+        when = timezone.localtime(current.decided_at).strftime("%Y-%m-%d %H:%M %Z")
+        state_name = current.get_state_display().lower()
+        raise AppealConflict(current, f"This appeal was already {state_name} by {who} at {when}.")
+    return current
+
+
+def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
+    return ReportEvent.objects.create(
+        report=report, kind=kind, actor=actor, created_at=now, data=data
+    )
+
+
+def _screenshot_store(
+    *, appeal: Appeal, image: ProcessedImage, position: int, stored: list[str]
+) -> AppealScreenshot:
+    shot = AppealScreenshot(
+        appeal=appeal,
+        content_type=image.content_type,
+        width=image.width,
+        height=image.height,
+        size=len(image.content),
+        position=position,
+    )
+    shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
+    stored.append(shot.image.name)
+    shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
+    stored.append(shot.thumbnail.name)
+    shot.save()
+    return shot
+
+
+def _appeal_page_url(report: Report) -> str:
+    path = reverse(
+        "appeals:appeal_new",
+        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
+    )
+    return f"{settings.SITE_URL}{path}?key={report.access_key}"
+
+
+def _panel_url(appeal: Appeal) -> str:
+    path = reverse(
+        "appeals:appeal_detail",
+        kwargs={"app_slug": appeal.mini_app.slug, "appeal_id": appeal.pk},
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def _email_reporter_received(*, appeal: Appeal, report: Report) -> None:
+    context = {
+        "appeal": appeal,
+        "report": report,
+        "mini_app": report.mini_app,
+        "page_url": _appeal_page_url(report),
+    }
+    email_enqueue(
+        to=appeal.contact_email,
+        subject=f"We received your appeal of report {report.report_id}",
+        body=render_to_string("appeals/email/appeal_received.txt", context),
+        dedupe_key=f"appeal_received:{appeal.pk}",
+    )
+
+
+def _email_members_new_appeal(*, appeal: Appeal, report: Report) -> None:
+    members = (
+        get_user_model()
+        .objects.filter(memberships__mini_app=report.mini_app, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+    )
+    body = render_to_string(
+        "appeals/email/appeal_new_member.txt",
+        {"appeal": appeal, "report": report, "panel_url": _panel_url(appeal)},
+    )
+    for member in members:
+        email_enqueue(
+            to=member.email,
+            subject=f"New appeal on report {report.report_id} ({report.mini_app.name})",
+            body=body,
+            dedupe_key=f"appeal_new:{appeal.pk}:{member.pk}",
+        )
+
+
+def _email_reporter_outcome(*, appeal: Appeal) -> None:
+    report = appeal.report
+    outcome = "upheld" if appeal.state == Appeal.State.UPHELD else "overturned"
+    context = {
+        "appeal": appeal,
+        "report": report,
+        "mini_app": report.mini_app,
+        "page_url": _appeal_page_url(report),
+    }
+    email_enqueue(
+        to=appeal.contact_email,
+        subject=f"Your appeal of report {report.report_id}: decision {outcome}",
+        body=render_to_string("appeals/email/appeal_outcome.txt", context),
+        dedupe_key=f"appeal_outcome:{appeal.pk}",
+    )

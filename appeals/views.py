@@ -1,0 +1,164 @@
+"""Thin views: access helper -> selector/service -> render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from reports.images import screenshot_response
+from reports.selectors import mini_app_for_member
+from reports.services import ReportConflict, ReportRuleError
+
+from . import selectors, services
+from .forms import AppealDecisionForm, AppealForm
+
+
+def _appeal_page(report) -> str:
+    url = reverse(
+        "appeals:appeal_new",
+        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
+    )
+    return f"{url}?key={report.access_key}"
+
+
+# --- The reporter's side (keyed by the report's access key, no sign-in)
+
+
+@require_http_methods(["GET", "POST"])
+def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
+    report = selectors.report_for_reporter(
+        app_slug=app_slug, report_id=report_id, key=request.GET.get("key", "")
+    )
+    eligibility = selectors.appeal_eligibility(report=report)
+    status = 200
+    form = None
+    if eligibility.allowed:
+        initial = {"contact_email": report.contact_email}
+        form = AppealForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST":
+        if not eligibility.allowed:
+            status = 409  # refused exactly as the page explains, whatever was posted
+        elif form.is_valid():
+            try:
+                services.appeal_submit(
+                    report=report,
+                    contact_email=form.cleaned_data["contact_email"],
+                    reason=form.cleaned_data["reason"],
+                    screenshots=form.cleaned_data["screenshots"],
+                )
+            except services.AppealRefused:
+                status = 409
+                eligibility = selectors.appeal_eligibility(report=report)
+                form = None
+            else:
+                messages.success(request, "Your appeal was sent. We e-mailed you a confirmation.")
+                return redirect(_appeal_page(report))
+        else:
+            status = 400
+    context = {
+        "report": report,
+        "mini_app": report.mini_app,
+        "eligibility": eligibility,
+        "appeal": eligibility.latest,
+        "form": form,
+        "status_url": (
+            f"/help/{report.mini_app.slug}/tickets/{report.report_id}/?key={report.access_key}"
+        ),
+    }
+    return render(request, "appeals/appeal_form.html", context, status=status)
+
+
+# --- The developer's side (members of the mini app only; 404 for anyone else)
+
+
+@require_GET
+@login_required
+def appeal_list(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    appeal_filter, page = selectors.appeals_for_app(mini_app=mini_app, params=request.GET)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "mini_app": mini_app,
+        "filter": appeal_filter,
+        "page": page,
+        "appeals": page.object_list,
+        "query": query.urlencode(),
+        "open_count": selectors.appeals_open_count(mini_app=mini_app),
+    }
+    template_name = "appeals/appeal_list.html"
+    if request.htmx:
+        template_name += "#appeal-table"
+    return render(request, template_name, context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def appeal_detail(request: HttpRequest, app_slug: str, appeal_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    appeal = selectors.appeal_for_member(mini_app=mini_app, appeal_id=appeal_id)
+    form = AppealDecisionForm(request.POST or None, report=appeal.report)
+    status = 200
+    if request.method == "POST":
+        if not appeal.is_open:
+            messages.error(request, "This appeal was already decided.")
+            return redirect(request.path)
+        if form.is_valid():
+            error = _decide(request, appeal, form.cleaned_data)
+            if error is None:
+                return redirect(request.path)
+            form.add_error(None, error)
+            status = 409
+        else:
+            status = 400
+    context = {
+        "mini_app": mini_app,
+        "appeal": appeal,
+        "report": appeal.report,
+        "form": form,
+        "history": selectors.report_history(report=appeal.report, public_only=False),
+    }
+    return render(request, "appeals/appeal_detail.html", context, status=status)
+
+
+def _decide(request: HttpRequest, appeal, data: dict) -> str | None:
+    """Call the service for the chosen decision; the error to show, or None when done."""
+    try:
+        if data["decision"] == "uphold":
+            services.appeal_uphold(appeal=appeal, actor=request.user, reply=data["reply"])
+            messages.success(request, "Appeal upheld: the decision stands. The reporter was told.")
+        else:
+            decided = services.appeal_overturn(
+                appeal=appeal,
+                actor=request.user,
+                reply=data["reply"],
+                new_status=data["new_status"],
+                expected_version=data["version"],
+            )
+            new_status = decided.report.get_status_display()
+            messages.success(
+                request,
+                f"Appeal overturned: the report is now {new_status}. The reporter was told.",
+            )
+    except services.AppealConflict as conflict:
+        return conflict.message
+    except ReportConflict as conflict:
+        return conflict.message
+    except ReportRuleError as error:
+        return str(error)
+    return None
+
+
+@require_GET
+@login_required
+def appeal_screenshot(
+    request: HttpRequest, app_slug: str, appeal_id: int, position: int
+) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    appeal = selectors.appeal_for_member(mini_app=mini_app, appeal_id=appeal_id)
+    shot = next((s for s in appeal.screenshots.all() if s.position == position), None)
+    if shot is None:
+        raise Http404("No such screenshot.")
+    return screenshot_response(shot, thumbnail=request.GET.get("size") == "thumb")
