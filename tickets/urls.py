@@ -1,2 +1,35 @@
+from django.urls import path
+from django.views.i18n import set_language
+
+from . import api, views
+
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("help/<slug:app_slug>/", views.help_home, name="help_home"),
+    path("help/<slug:app_slug>/check/", views.report_check, name="report_check"),
+    path("help/<slug:app_slug>/new/<slug:category>/", views.report_new, name="report_new"),
+    path(
+        "help/<slug:app_slug>/tickets/<str:report_id>/",
+        views.report_status,
+        name="report_status",
+    ),
+    path(
+        "help/<slug:app_slug>/tickets/<str:report_id>/screenshots/<int:position>/",
+        views.report_screenshot,
+        name="report_screenshot",
+    ),
+    path(
+        "help/<slug:app_slug>/tickets/<str:report_id>/screenshots/<int:position>/thumbnail/",
+        views.report_screenshot,
+        {"thumbnail": True},
+        name="report_screenshot_thumbnail",
+    ),
+    path("api/v1/openapi.json", api.openapi_document, name="api_openapi"),
+    path("api/v1/apps/<slug:app_slug>/reports", api.reports_create, name="api_reports"),
+    path(
+        "api/v1/apps/<slug:app_slug>/reports/<str:report_id>",
+        api.report_detail,
+        name="api_report_detail",
+    ),
+]

@@ -1,0 +1,203 @@
+"""Input validation for the help center and the in-app API (the same form serves both)."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from reports.images import MAX_SCREENSHOTS, image_process
+from reports.models import Category, IssueType
+
+from .signing import OPEN_ID_MAX_LENGTH
+
+DETAILS_MAX_LENGTH = 5000
+ORDER_ID_MAX_LENGTH = 64
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ScreenshotsField(forms.FileField):
+    """Up to MAX_SCREENSHOTS images; each is judged by its content and re-encoded.
+
+    Cleans to a list of reports.images.ProcessedImage. Every bad file gets its own message,
+    naming it, so the reporter knows which one to replace.
+    """
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data or []) if upload]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > MAX_SCREENSHOTS:
+            raise ValidationError(
+                ngettext(
+                    "Attach at most %(max)d screenshots (you attached %(count)d).",
+                    "Attach at most %(max)d screenshots (you attached %(count)d).",
+                    MAX_SCREENSHOTS,
+                )
+                % {"max": MAX_SCREENSHOTS, "count": len(uploads)},
+                code="too_many",
+            )
+        processed, errors = [], []
+        for upload in uploads:
+            try:
+                processed.append(image_process(upload))
+            except ValidationError as error:
+                name = (upload.name or _("Unnamed file"))[:80]
+                for message in error.messages:
+                    errors.append(
+                        ValidationError(
+                            "%(name)s: %(message)s",
+                            params={"name": name, "message": _(message)},
+                            code=error.code or "invalid_image",
+                        )
+                    )
+        if errors:
+            raise ValidationError(errors)
+        return processed
+
+    def bound_data(self, data, initial):
+        return data
+
+    def has_changed(self, initial, data):
+        return bool(data)
+
+
+class IssueTypeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: IssueType) -> str:
+        return _(obj.name)
+
+
+class ReportForm(forms.Form):
+    """One category's fields, exactly as DESIGN.md's table has them."""
+
+    issue_type = IssueTypeChoiceField(
+        label=_("What is the problem?"),
+        queryset=IssueType.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": _("Choose the issue type that best describes the problem."),
+            "invalid_choice": _("Choose one of the issue types listed."),
+        },
+    )
+    details = forms.CharField(
+        label=_("Report details"),
+        help_text=_(
+            "What happened, when, the exact error text, the steps that lead to it, "
+            "and your device and app version."
+        ),
+        max_length=DETAILS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        error_messages={
+            "required": _("Describe what happened, so the developer can look into it."),
+            "max_length": _(
+                "Keep the description to %(limit_value)d characters or fewer "
+                "(it has %(show_value)d)."
+            ),
+        },
+    )
+    order_id = forms.CharField(
+        label=_("Order ID"),
+        help_text=_("You find it in your receipt or in the app's order history."),
+        max_length=ORDER_ID_MAX_LENGTH,
+        error_messages={
+            "required": _("Enter the order ID of the payment, so the developer can find it."),
+            "max_length": _(
+                "An order ID has at most %(limit_value)d characters (this one has %(show_value)d)."
+            ),
+        },
+    )
+    screenshots = ScreenshotsField(
+        label=_("Screenshots"),
+        help_text=_("Up to 3 images, PNG, JPEG or WebP, at most 10 MB each."),
+        required=False,
+        error_messages={
+            "required": _("Attach at least one screenshot that shows the violation."),
+        },
+    )
+    contact_email = forms.EmailField(
+        label=_("Your e-mail (optional)"),
+        help_text=_("We send the confirmation and the status link here. Nothing else."),
+        required=False,
+        max_length=254,
+        validators=[
+            EmailValidator(message=_("Enter a valid e-mail address, like name@example.com."))
+        ],
+        error_messages={
+            "invalid": _("Enter a valid e-mail address, like name@example.com."),
+            "max_length": _("This e-mail address is too long."),
+        },
+    )
+    # The one-time token: a double-click or a resubmit files one report.
+    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # The reporter's timezone as the browser reports it (filled by help.js).
+    tz = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, category: str, trust_open_id: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category = category
+        self.fields["issue_type"].queryset = IssueType.objects.filter(category=category)
+        if category == Category.COMMUNITY:
+            del self.fields["details"]
+            self.fields["screenshots"].required = True
+            self.fields["screenshots"].help_text = _(
+                "Required: 1 to 3 images that show the violation, PNG, JPEG or WebP, "
+                "at most 10 MB each."
+            )
+        if category != Category.PAYMENT:
+            del self.fields["order_id"]
+        if category == Category.PAYMENT:
+            self.fields["contact_email"].help_text = _(
+                "We send the confirmation and the status link here. You need it to appeal "
+                "the decision."
+            )
+        if trust_open_id:
+            # Only the signed API may state an Open ID; the web form never takes one typed in.
+            self.fields["open_id"] = forms.CharField(
+                required=False,
+                max_length=OPEN_ID_MAX_LENGTH,
+                error_messages={
+                    "max_length": _("An Open ID has at most %(limit_value)d characters.")
+                },
+            )
+
+    def clean_order_id(self) -> str:
+        value = self.cleaned_data["order_id"]
+        if any(ord(char) < 32 for char in value):
+            raise ValidationError(_("The order ID contains characters that are not allowed."))
+        return value
+
+    def clean_contact_email(self) -> str:
+        return self.cleaned_data["contact_email"].strip().lower()
+
+
+class CheckReportForm(forms.Form):
+    report_id = forms.CharField(
+        label=_("Report ID"),
+        max_length=16,
+        help_text=_("The 10 characters in your confirmation, e.g. R7K3M9QXPD."),
+        error_messages={"required": _("Enter the report ID from your confirmation.")},
+    )
+    email = forms.EmailField(
+        label=_("E-mail given with the report"),
+        error_messages={
+            "required": _("Enter the e-mail address you gave with the report."),
+            "invalid": _("Enter a valid e-mail address, like name@example.com."),
+        },
+    )
+
+    def clean_report_id(self) -> str:
+        return "".join(self.cleaned_data["report_id"].split()).upper()

@@ -1,0 +1,128 @@
+"""Every read the help center and the API need, with its queries visible here."""
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from reports.images import ProcessedImage
+from reports.models import Category, IssueType, MiniApp, Report, ReportEvent, Screenshot
+from reports.services import ReportInput
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+def help_mini_app(*, slug: str) -> MiniApp:
+    return get_object_or_404(MiniApp, slug=slug)
+
+
+def issue_types_for(*, category: str) -> QuerySet[IssueType]:
+    return IssueType.objects.filter(category=category).order_by("position")
+
+
+def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Report:
+    """The report, if the key is its access key; 404 for a wrong, missing or foreign key."""
+    report = (
+        Report.objects.select_related("issue_type", "mini_app")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS),
+                to_attr="public_events",
+            ),
+            "screenshots",
+        )
+        .filter(mini_app=mini_app, report_id=report_id)
+        .first()
+    )
+    # Constant-time comparison, and the same 404 whether the ID or the key is wrong.
+    if report is None or not key or not hmac.compare_digest(report.access_key, key):
+        raise Http404("No such report.")
+    return report
+
+
+def report_screenshot_for_reporter(
+    *, mini_app: MiniApp, report_id: str, key: str, position: int
+) -> Screenshot:
+    report = report_for_reporter(mini_app=mini_app, report_id=report_id, key=key)
+    for shot in report.screenshots.all():
+        if shot.position == position:
+            return shot
+    raise Http404("No such screenshot.")
+
+
+def report_by_submission_key(*, mini_app: MiniApp, submission_key: str) -> Report | None:
+    if not submission_key:
+        return None
+    return Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
+
+
+def report_for_status_link(*, mini_app: MiniApp, report_id: str, email: str) -> Report | None:
+    return Report.objects.filter(
+        mini_app=mini_app, report_id=report_id, contact_email__iexact=email
+    ).first()
+
+
+def report_for_api(*, mini_app: MiniApp, report_id: str) -> Report:
+    report = Report.objects.filter(mini_app=mini_app, report_id=report_id).first()
+    if report is None:
+        raise Http404("No such report.")
+    return report
+
+
+def report_find_duplicate(
+    *,
+    mini_app: MiniApp,
+    data: ReportInput,
+    screenshots: Sequence[ProcessedImage] = (),
+    now: datetime,
+) -> Report | None:
+    """The same reporter's identical report from the last 24 hours, if there is one.
+
+    "Same reporter" is the same (signed) Open ID or the same contact e-mail. The query is a
+    range scan of the index report_app_time (mini_app, created_at) over one day of one app.
+    Community Guidelines reports have no details, so their evidence tells them apart: two
+    reports of different violations must both be filed.
+    """
+    who = Q()
+    if data.open_id:
+        who |= Q(open_id=data.open_id)
+    if data.contact_email:
+        who |= Q(contact_email__iexact=data.contact_email)
+    if not who:
+        return None
+    candidates = (
+        Report.objects.filter(
+            who,
+            mini_app=mini_app,
+            created_at__gte=now - DUPLICATE_WINDOW,
+            created_at__lte=now,
+            issue_type=data.issue_type,
+            details=data.details if data.category != Category.COMMUNITY else "",
+            order_id=data.order_id if data.category == Category.PAYMENT else "",
+        )
+        .prefetch_related("screenshots")
+        .order_by("-created_at")[:5]
+    )
+    for report in candidates:
+        if data.category != Category.COMMUNITY or _same_images(report, screenshots):
+            return report
+    return None
+
+
+def _same_images(report: Report, images: Sequence[ProcessedImage]) -> bool:
+    # Re-encoding is deterministic, so the same screenshot gives the same stored bytes.
+    stored = list(report.screenshots.all())
+    if len(stored) != len(images):
+        return False
+    for shot, image in zip(stored, images, strict=True):
+        if shot.size != len(image.content):
+            return False
+        with shot.image.open("rb") as file:
+            if hashlib.sha256(file.read()).digest() != hashlib.sha256(image.content).digest():
+                return False
+    return True

@@ -1,0 +1,138 @@
+"""The intake's state changes: file a report (once), and e-mail reporters their links."""
+
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+
+from reports.images import ProcessedImage
+from reports.models import MiniApp, Report
+from reports.outbox import email_enqueue
+from reports.services import ReportInput, report_submit
+
+from .selectors import report_by_submission_key, report_find_duplicate, report_for_status_link
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    report: Report
+    # True when an identical earlier report was found and no new one was filed.
+    duplicate: bool = False
+    # True when this exact submission (same one-time token / idempotency key) was seen before.
+    replayed: bool = False
+
+
+def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name) if name else zoneinfo.ZoneInfo("UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def report_status_path(report: Report) -> str:
+    path = reverse(
+        "tickets:report_status",
+        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
+    )
+    return f"{path}?{urlencode({'key': report.access_key})}"
+
+
+def report_status_url(report: Report) -> str:
+    return settings.SITE_URL + report_status_path(report)
+
+
+def ticket_submit(
+    *,
+    mini_app: MiniApp,
+    data: ReportInput,
+    screenshots: Sequence[ProcessedImage] = (),
+    source: str = Report.Source.HELP_CENTER,
+    submission_key: str = "",
+    language: str = "",
+    tz_name: str = "",
+    now: datetime | None = None,
+) -> SubmitOutcome:
+    """File a report unless this submission or an identical one was already filed.
+
+    The confirmation e-mail is queued in the same transaction as the report, so a report
+    with a contact e-mail never exists without its e-mail (the outbox delivers it later if
+    the broker is down).
+    """
+    now = now or timezone.now()
+    earlier = report_by_submission_key(mini_app=mini_app, submission_key=submission_key)
+    if earlier:
+        return SubmitOutcome(report=earlier, replayed=True)
+    duplicate = report_find_duplicate(
+        mini_app=mini_app, data=data, screenshots=screenshots, now=now
+    )
+    if duplicate:
+        return SubmitOutcome(report=duplicate, duplicate=True)
+    with transaction.atomic():
+        report = report_submit(
+            mini_app=mini_app,
+            data=data,
+            screenshots=screenshots,
+            source=source,
+            submission_key=submission_key,
+            now=now,
+        )
+        if report.contact_email:
+            report_confirmation_email_enqueue(report=report, language=language, tz_name=tz_name)
+    return SubmitOutcome(report=report)
+
+
+def report_confirmation_email_enqueue(*, report: Report, language: str = "", tz_name: str = ""):
+    # Once per report, whoever calls (a retried request finds the row already there).
+    return _reporter_email_enqueue(
+        report=report,
+        template="report_received",
+        language=language,
+        tz_name=tz_name,
+        dedupe_key=f"tickets:received:{report.pk}",
+    )
+
+
+def report_status_link_send(
+    *, mini_app: MiniApp, report_id: str, email: str, language: str = "", tz_name: str = ""
+) -> None:
+    """E-mail the status link if the ID and e-mail match; silent either way (no probing)."""
+    report = report_for_status_link(mini_app=mini_app, report_id=report_id, email=email)
+    if report is None:
+        return
+    _reporter_email_enqueue(
+        report=report, template="status_link", language=language, tz_name=tz_name
+    )
+
+
+def _reporter_email_enqueue(
+    *, report: Report, template: str, language: str, tz_name: str, dedupe_key: str = ""
+):
+    tz = timezone_or_utc(tz_name)
+    context = {
+        "report": report,
+        "mini_app": report.mini_app,
+        "status_url": report_status_url(report),
+        "created_at": timezone.localtime(report.created_at, tz),
+        "due_at": timezone.localtime(report.due_at, tz),
+        "tz_name": str(tz),
+        "response_hours": settings.REPORT_RESPONSE_HOURS,
+    }
+    with translation.override(language or settings.LANGUAGE_CODE):
+        context["LANGUAGE_CODE"] = translation.get_language()
+        subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
+        body = render_to_string(f"tickets/email/{template}.txt", context)
+        html_body = render_to_string(f"tickets/email/{template}.html", context)
+    return email_enqueue(
+        to=report.contact_email,
+        subject=" ".join(subject.split()),
+        body=body,
+        html_body=html_body,
+        dedupe_key=dedupe_key,
+    )

@@ -1,0 +1,247 @@
+"""The hosted help center: thin views over tickets.selectors and tickets.services."""
+
+import secrets
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reports.images import screenshot_response
+from reports.models import Category, Report, Status
+from reports.services import ReportInput
+
+from . import selectors, services
+from .forms import CheckReportForm, ReportForm
+from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_large_page
+from .signing import open_id_verify
+from .throttling import client_ip, rate_limit_hit
+
+TZ_COOKIE = "reportdesk_tz"
+CATEGORY_HELP = {
+    Category.EXPERIENCE: (
+        "Something in the app doesn't work as it should: it crashes, a feature fails, "
+        "it is slow or content doesn't load."
+    ),
+    Category.PAYMENT: (
+        "A payment or order went wrong: you were charged but got nothing, charged twice or "
+        "the wrong amount, or you want a refund."
+    ),
+    Category.COMMUNITY: (
+        "Someone broke the community rules: harassment, hate speech, violence, scams, spam or "
+        "content that isn't theirs."
+    ),
+}
+
+
+def _categories() -> list[dict]:
+    return [
+        {"value": value, "label": _(label), "help": _(CATEGORY_HELP[value])}
+        for value, label in Category.choices
+    ]
+
+
+def _signed_params(source) -> dict:
+    return {name: source.get(name, "")[:200] for name in ("open_id", "ts", "sig")}
+
+
+def _rate_limited(request: HttpRequest, retry_after: int, mini_app=None) -> HttpResponse:
+    response = render(
+        request,
+        "tickets/rate_limited.html",
+        {"mini_app": mini_app, "retry_minutes": max(1, (retry_after + 59) // 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_GET
+def help_home(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    return render(
+        request,
+        "tickets/help_home.html",
+        {
+            "mini_app": mini_app,
+            "categories": _categories(),
+            "check_form": CheckReportForm(),
+            "signed_query": _signed_query(request),
+        },
+    )
+
+
+def _signed_query(request: HttpRequest) -> str:
+    # Keep a signed Open ID link's parameters from the help center to the form.
+    params = _signed_params(request.GET)
+    return "?" + urlencode(params) if all(params.values()) else ""
+
+
+@require_http_methods(["GET", "POST"])
+@form_body_limit(MAX_FORM_BYTES, too_large_page)
+def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    if category not in Category.values:
+        raise Http404("No such category.")
+    signed = _signed_params(request.POST if request.method == "POST" else request.GET)
+    open_id = open_id_verify(secret=mini_app.signing_secret, **signed)
+    context = {
+        "mini_app": mini_app,
+        "category": category,
+        "category_label": _(Category(category).label),
+        "category_help": _(CATEGORY_HELP[category]),
+        "signed": signed if open_id else None,
+        "signed_in": bool(open_id),
+        "signed_link_rejected": bool(any(signed.values()) and not open_id),
+    }
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, category=category)
+        # A double-click or a resubmitted page: answer with the report already filed.
+        earlier = selectors.report_by_submission_key(
+            mini_app=mini_app, submission_key=request.POST.get("submission_key", "")[:64]
+        )
+        if earlier:
+            return redirect(services.report_status_path(earlier))
+        throttled = rate_limit_hit(name="submit_ip", ident=client_ip(request)) or (
+            rate_limit_hit(name="submit_open_id", ident=f"{mini_app.pk}:{open_id}")
+            if open_id
+            else None
+        )
+        if throttled:
+            return _rate_limited(request, throttled.retry_after, mini_app)
+        if form.is_valid():
+            return _file_report(request, mini_app, form, open_id)
+        context["files_dropped"] = bool(request.FILES)
+    else:
+        form = ReportForm(category=category, initial={"submission_key": secrets.token_urlsafe(24)})
+    context["form"] = form
+    return render(request, "tickets/report_form.html", context)
+
+
+def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str) -> HttpResponse:
+    cleaned = form.cleaned_data
+    tz_name = cleaned.get("tz") or request.COOKIES.get(TZ_COOKIE, "")
+    outcome = services.ticket_submit(
+        mini_app=mini_app,
+        data=ReportInput(
+            category=form.category,
+            issue_type=cleaned["issue_type"],
+            details=cleaned.get("details", ""),
+            order_id=cleaned.get("order_id", ""),
+            contact_email=cleaned.get("contact_email", ""),
+            open_id=open_id,
+        ),
+        screenshots=cleaned.get("screenshots", []),
+        source=Report.Source.HELP_CENTER,
+        submission_key=cleaned.get("submission_key", ""),
+        language=translation.get_language() or "",
+        tz_name=tz_name,
+    )
+    report = outcome.report
+    if outcome.duplicate and not (open_id and report.open_id == open_id):
+        # Matched by e-mail only: whoever typed it may not own it, so the link goes by e-mail.
+        services.report_status_link_send(
+            mini_app=mini_app,
+            report_id=report.report_id,
+            email=report.contact_email,
+            language=translation.get_language() or "",
+            tz_name=tz_name,
+        )
+        return render(
+            request,
+            "tickets/duplicate.html",
+            {"mini_app": mini_app, "report": report},
+        )
+    if outcome.duplicate:
+        messages.info(
+            request,
+            _("You already sent this report. Here it is; we did not file it a second time."),
+        )
+    else:
+        request.session["tickets_just_filed"] = report.report_id
+    response = redirect(services.report_status_path(report))
+    if cleaned.get("tz") and services.timezone_or_utc(cleaned["tz"]).key == cleaned["tz"]:
+        response.set_cookie(TZ_COOKIE, cleaned["tz"], max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@require_GET
+def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    report = selectors.report_for_reporter(
+        mini_app=mini_app, report_id=report_id, key=request.GET.get("key", "")
+    )
+    just_filed = request.session.pop("tickets_just_filed", None) == report.report_id
+    tz_cookie = request.COOKIES.get(TZ_COOKIE, "")
+    tz = services.timezone_or_utc(tz_cookie)
+    response = render(
+        request,
+        "tickets/report_status.html",
+        {
+            "mini_app": mini_app,
+            "report": report,
+            "just_filed": just_filed,
+            "tz": tz,
+            "tz_known": bool(tz_cookie) and tz.key == tz_cookie,
+            "key": report.access_key,
+            "status_url": services.report_status_url(report),
+            "response_hours": services.settings.REPORT_RESPONSE_HOURS,
+            "is_pending": report.status == Status.PENDING,
+            "now": timezone.now(),
+        },
+    )
+    # The page carries a secret link: keep it out of shared caches and other sites' referrers.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def report_screenshot(
+    request: HttpRequest, app_slug: str, report_id: str, position: int, thumbnail: bool = False
+) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    shot = selectors.report_screenshot_for_reporter(
+        mini_app=mini_app,
+        report_id=report_id,
+        key=request.GET.get("key", ""),
+        position=position - 1,
+    )
+    return screenshot_response(shot, thumbnail=thumbnail)
+
+
+@require_POST
+@form_body_limit(MAX_SMALL_FORM_BYTES, too_large_page)
+def report_check(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    throttled = rate_limit_hit(name="check_ip", ident=client_ip(request))
+    if throttled:
+        return _rate_limited(request, throttled.retry_after, mini_app)
+    form = CheckReportForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "tickets/help_home.html",
+            {"mini_app": mini_app, "categories": _categories(), "check_form": form},
+            status=400,
+        )
+    services.report_status_link_send(
+        mini_app=mini_app,
+        report_id=form.cleaned_data["report_id"],
+        email=form.cleaned_data["email"],
+        language=translation.get_language() or "",
+        tz_name=request.COOKIES.get(TZ_COOKIE, ""),
+    )
+    # The same answer whether or not they match: nobody can probe which reports exist.
+    messages.success(
+        request,
+        _(
+            "If a report with this ID was filed with this e-mail address, we have sent its "
+            "status link there. It can take a few minutes to arrive."
+        ),
+    )
+    return redirect(reverse("tickets:help_home", kwargs={"app_slug": mini_app.slug}))
