@@ -403,7 +403,12 @@ def report_decision_change(
                 raise ReportRuleError(
                     "Only a resolved or dismissed report can be overturned."
                 ) from None
-            raise
+            # Still handled, so "already resolved" would mislead: say what did happen.
+            raise ReportConflict(
+                conflict.current,
+                "This report was changed by someone else since you opened it (it is now "
+                f"{conflict.current.get_status_display()}). Review it and decide again.",
+            ) from None
         previous = report.status
         _record(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
