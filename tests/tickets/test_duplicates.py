@@ -1,0 +1,110 @@
+"""One report per submission: the one-time token, and the same reporter's identical report."""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports.models import Category, OutboundEmail, Report
+from tests.factories import png_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, category="experience", files=(), **data):
+    payload = {"submission_key": secrets.token_urlsafe(16), **data}
+    if files:
+        payload["screenshots"] = list(files)
+    return client.post(f"/help/acme/new/{category}/", payload)
+
+
+CRASH = {"issue_type": "experience.crash", "details": "It crashes when I pay."}
+
+
+def test_a_double_click_files_one_report(client, mini_app):
+    token = secrets.token_urlsafe(16)
+    first = post(client, **CRASH, submission_key=token)
+    second = post(client, **CRASH, submission_key=token)
+    assert Report.objects.count() == 1
+    assert first["Location"] == second["Location"]
+
+
+def test_a_resubmit_with_the_same_token_finds_the_report_even_if_the_text_changed(client, mini_app):
+    token = secrets.token_urlsafe(16)
+    post(client, **CRASH, submission_key=token)
+    again = post(client, issue_type="experience.slow", details="Other", submission_key=token)
+    report = Report.objects.get()
+    assert again["Location"].startswith(f"/help/acme/tickets/{report.report_id}/")
+
+
+def test_same_open_id_same_report_within_a_day_is_shown_the_existing_one(
+    client, mini_app, signed_link
+):
+    signed = signed_link(mini_app, open_id="oid-1")
+    first = post(client, **CRASH, **signed)
+    second = post(client, **CRASH, **signed)
+    assert Report.objects.count() == 1
+    assert second["Location"] == first["Location"]
+    page = client.get(second["Location"]).content.decode()
+    assert "You already sent this report" in page
+
+
+def test_same_email_same_report_is_not_filed_twice_and_the_link_goes_by_email(
+    client, mini_app, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        post(client, **CRASH, contact_email="ana@example.net")
+        response = post(client, **CRASH, contact_email="ANA@example.net")
+    report = Report.objects.get()
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You already sent this report" in page
+    assert report.report_id in page
+    assert report.access_key not in page  # typing someone's e-mail must not open their report
+    links = OutboundEmail.objects.filter(body__contains=report.access_key)
+    assert links.count() == 2  # the confirmation, then the link again
+
+
+def test_same_payment_report_with_another_order_id_is_a_new_report(client, mini_app):
+    data = {"issue_type": "payment.refund", "details": "Refund", "contact_email": "a@b.example"}
+    post(client, "payment", order_id="ORD-1", **data)
+    post(client, "payment", order_id="ORD-2", **data)
+    assert Report.objects.count() == 2
+
+
+def test_different_details_or_issue_type_is_a_new_report(client, mini_app):
+    post(client, **CRASH, contact_email="a@b.example")
+    post(client, issue_type="experience.crash", details="Other text", contact_email="a@b.example")
+    post(
+        client, issue_type="experience.slow", details=CRASH["details"], contact_email="a@b.example"
+    )
+    assert Report.objects.count() == 3
+
+
+def test_anonymous_identical_reports_are_both_filed(client, mini_app):
+    post(client, **CRASH)
+    post(client, **CRASH)
+    assert Report.objects.count() == 2
+
+
+def test_after_24_hours_the_same_report_is_filed_again(client, make_report):
+    make_report(
+        contact_email="a@b.example",
+        details=CRASH["details"],
+        now=timezone.now() - timedelta(hours=25),
+    )
+    post(client, **CRASH, contact_email="a@b.example")
+    assert Report.objects.count() == 2
+
+
+def test_community_reports_with_different_evidence_are_different_reports(
+    client, mini_app, signed_link
+):
+    signed = signed_link(mini_app)
+    spam = {"issue_type": "community.spam", **signed}
+    post(client, Category.COMMUNITY, files=[upload(png_bytes(color=(1, 1, 1)))], **spam)
+    post(client, Category.COMMUNITY, files=[upload(png_bytes(color=(1, 1, 1)))], **spam)
+    assert Report.objects.count() == 1
+    post(client, Category.COMMUNITY, files=[upload(png_bytes(color=(9, 9, 9)))], **spam)
+    assert Report.objects.count() == 2
