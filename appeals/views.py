@@ -67,7 +67,11 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
             f"/help/{report.mini_app.slug}/tickets/{report.report_id}/?key={report.access_key}"
         ),
     }
-    return render(request, "appeals/appeal_form.html", context, status=status)
+    response = render(request, "appeals/appeal_form.html", context, status=status)
+    # The page carries the report's secret key: keep it out of caches and referrers.
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # --- The developer's side (members of the mini app only; 404 for anyone else)
