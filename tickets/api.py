@@ -1,13 +1,289 @@
-from django.http import Http404
+"""The in-app JSON API (/api/v1/): a mini app's backend files reports and reads their status.
+
+Every request is signed with the app's secret (see tickets.signing and docs/API.md). The same
+form validates and the same service files as the help center.
+"""
+
+import hmac
+import json
+import tempfile
+
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from reports.models import Category, MiniApp, Report
+from reports.services import ReportInput
+
+from . import selectors, services
+from .forms import ReportForm
+from .limits import MAX_FORM_BYTES, MAX_JSON_BYTES, content_length
+from .openapi import openapi_spec
+from .signing import API_MAX_SKEW, api_signer, api_timestamp_fresh
+from .throttling import rate_limit_hit
+
+TIMESTAMP_HEADER = "X-Reportdesk-Timestamp"
+SIGNATURE_HEADER = "X-Reportdesk-Signature"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+CHUNK = 64 * 1024
+API_FIELDS = ("category", "issue_type", "details", "order_id", "contact_email", "open_id")
 
 
-def openapi_document(request):
-    raise Http404
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, fields=None, headers=None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.fields, self.headers = fields, headers or {}
+
+    def response(self) -> JsonResponse:
+        body = {"error": self.code, "message": self.message}
+        if self.fields is not None:
+            body["fields"] = self.fields
+        response = JsonResponse(body, status=self.status)
+        for name, value in self.headers.items():
+            response[name] = value
+        return response
 
 
-def reports_create(request, app_slug):
-    raise Http404
+def api_view(methods: tuple[str, ...]):
+    """JSON errors for everything, CSRF off (requests are signed, not cookie-authenticated)."""
+
+    def decorator(view):
+        @csrf_exempt
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            try:
+                if request.method not in methods:
+                    raise ApiError(
+                        405,
+                        "method_not_allowed",
+                        f"Use {' or '.join(methods)} on this URL.",
+                        headers={"Allow": ", ".join(methods)},
+                    )
+                return view(request, *args, **kwargs)
+            except ApiError as error:
+                return error.response()
+
+        wrapper.__name__ = view.__name__
+        wrapper.__doc__ = view.__doc__
+        return wrapper
+
+    return decorator
 
 
-def report_detail(request, app_slug, report_id):
-    raise Http404
+def _mini_app(slug: str) -> MiniApp:
+    mini_app = MiniApp.objects.filter(slug=slug).first()
+    if mini_app is None:
+        raise ApiError(404, "not_found", "There is no mini app with this slug.")
+    return mini_app
+
+
+def _verified_body(request: HttpRequest, mini_app: MiniApp, max_bytes: int):
+    """Check size, timestamp and signature, streaming the body to a spooled file.
+
+    The size is checked from Content-Length before a byte is read; the HMAC is computed while
+    the body streams in, so a large multipart body is never held in memory whole.
+    """
+    length = content_length(request)
+    if length is None or length > max_bytes:
+        raise ApiError(
+            413,
+            "too_large",
+            f"The request body is larger than {max_bytes // 1024} KB. Send at most 3 "
+            "screenshots of at most 10 MB each.",
+            headers={"Connection": "close"},
+        )
+    ts = request.headers.get(TIMESTAMP_HEADER, "")
+    sig = request.headers.get(SIGNATURE_HEADER, "").lower()
+    if not ts or not sig:
+        raise ApiError(
+            401,
+            "signature_missing",
+            f"Sign the request: send the {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers.",
+        )
+    if not api_timestamp_fresh(ts=ts):
+        raise ApiError(
+            401,
+            "timestamp_expired",
+            f"{TIMESTAMP_HEADER} must be the current Unix time in seconds (within "
+            f"{API_MAX_SKEW // 60} minutes). Check the server's clock.",
+        )
+    signer = api_signer(secret=mini_app.signing_secret, ts=ts)
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (returned)
+    remaining = length
+    while remaining > 0:
+        chunk = request.read(min(CHUNK, remaining))
+        if not chunk:
+            break
+        signer.update(chunk)
+        spool.write(chunk)
+        remaining -= len(chunk)
+    if not hmac.compare_digest(signer.hexdigest(), sig):
+        spool.close()
+        raise ApiError(
+            401,
+            "signature_invalid",
+            "The signature does not match. Sign the exact body with the app's secret.",
+        )
+    spool.seek(0)
+    return spool, sig
+
+
+def _refuse_replay(mini_app: MiniApp, sig: str) -> None:
+    # A signed request is good once: a copy replayed within the window is refused.
+    if not cache.add(f"tickets:api-seen:{mini_app.pk}:{sig}", 1, timeout=2 * API_MAX_SKEW + 60):
+        raise ApiError(
+            401,
+            "replayed",
+            "This signed request was already received. Sign each request anew; send an "
+            "Idempotency-Key header to retry safely.",
+        )
+
+
+def _parse(request: HttpRequest, spool):
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            payload = json.loads(spool.read() or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
+        if not isinstance(payload, dict):
+            raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+        if "screenshots" in payload:
+            raise ApiError(
+                400,
+                "validation_failed",
+                "Some fields are not valid.",
+                fields={"screenshots": ["Send screenshots as files in multipart/form-data."]},
+            )
+        wrong = [k for k in API_FIELDS if k in payload and not isinstance(payload[k], str)]
+        if wrong:
+            raise ApiError(
+                400,
+                "validation_failed",
+                "Some fields are not valid.",
+                fields={name: ["This must be a string."] for name in wrong},
+            )
+        return {k: payload[k] for k in API_FIELDS if k in payload}, {}
+    if content_type == "multipart/form-data":
+        try:
+            data, files = request.parse_file_upload(request.META, spool)
+        except Exception:
+            raise ApiError(400, "invalid_body", "The multipart body could not be read.") from None
+        return {k: data.get(k, "") for k in API_FIELDS if k in data}, files
+    raise ApiError(
+        400, "unsupported_content_type", "Send application/json, or multipart/form-data."
+    )
+
+
+def _idempotency_key(request: HttpRequest) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    if len(key) > 60:
+        raise ApiError(
+            400,
+            "validation_failed",
+            "Some fields are not valid.",
+            fields={IDEMPOTENCY_HEADER: ["Use at most 60 characters."]},
+        )
+    return f"api:{key}" if key else ""
+
+
+def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
+    body = {
+        "report_id": report.report_id,
+        "status": report.status,
+        "category": report.category,
+        "issue_type": report.issue_type_id,
+        "created_at": report.created_at.isoformat().replace("+00:00", "Z"),
+        "due_at": report.due_at.isoformat().replace("+00:00", "Z"),
+        "handled_at": (
+            report.handled_at.isoformat().replace("+00:00", "Z") if report.handled_at else None
+        ),
+        "past_due": report.is_past_due,
+        "status_url": services.report_status_url(report),
+    }
+    if duplicate is not None:
+        body["duplicate"] = duplicate
+    return body
+
+
+@api_view(("POST",))
+def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
+    """File a report from inside the mini app."""
+    mini_app = _mini_app(app_slug)
+    limit = MAX_FORM_BYTES if request.content_type == "multipart/form-data" else MAX_JSON_BYTES
+    spool, sig = _verified_body(request, mini_app, limit)
+    with spool:
+        _refuse_replay(mini_app, sig)
+        data, files = _parse(request, spool)
+        # The mini app's server sends for all its users from one address: limit per app and
+        # per Open ID here, not per IP.
+        throttled = rate_limit_hit(name="api_app", ident=str(mini_app.pk)) or (
+            rate_limit_hit(name="submit_open_id", ident=f"{mini_app.pk}:{data['open_id']}")
+            if data.get("open_id")
+            else None
+        )
+        if throttled:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many reports. Try again in {throttled.retry_after} seconds.",
+                headers={"Retry-After": str(throttled.retry_after)},
+            )
+        category = data.get("category", "")
+        if category not in Category.values:
+            raise ApiError(
+                400,
+                "validation_failed",
+                "Some fields are not valid.",
+                fields={"category": [f"Use one of: {', '.join(Category.values)}."]},
+            )
+        issue_type = data.get("issue_type", "")
+        if issue_type and "." not in issue_type:
+            data["issue_type"] = f"{category}.{issue_type}"
+        form = ReportForm(data, files, category=category, trust_open_id=True)
+        if not form.is_valid():
+            raise ApiError(
+                400,
+                "validation_failed",
+                "Some fields are not valid.",
+                fields={name: list(errors) for name, errors in form.errors.items()},
+            )
+        cleaned = form.cleaned_data
+        outcome = services.ticket_submit(
+            mini_app=mini_app,
+            data=ReportInput(
+                category=category,
+                issue_type=cleaned["issue_type"],
+                details=cleaned.get("details", ""),
+                order_id=cleaned.get("order_id", ""),
+                contact_email=cleaned.get("contact_email", ""),
+                open_id=cleaned.get("open_id", ""),
+            ),
+            screenshots=cleaned.get("screenshots", []),
+            source=Report.Source.API,
+            # Its own namespace, so a client's key never meets a help-center form token.
+            submission_key=_idempotency_key(request),
+            language=request.LANGUAGE_CODE,
+        )
+    fresh = not (outcome.duplicate or outcome.replayed)
+    return JsonResponse(
+        _report_json(outcome.report, duplicate=outcome.duplicate),
+        status=201 if fresh else 200,
+    )
+
+
+@api_view(("GET",))
+def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
+    """A report's status, for the mini app to show its user."""
+    mini_app = _mini_app(app_slug)
+    spool, _sig = _verified_body(request, mini_app, MAX_JSON_BYTES)
+    spool.close()
+    try:
+        report = selectors.report_for_api(mini_app=mini_app, report_id=report_id)
+    except Http404:
+        raise ApiError(404, "not_found", "This app has no report with this ID.") from None
+    return JsonResponse(_report_json(report))
+
+
+def openapi_document(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(openapi_spec(), json_dumps_params={"indent": 2})

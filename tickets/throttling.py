@@ -16,6 +16,8 @@ DEFAULT_LIMITS = {
     "submit_ip": (20, 3600),
     "submit_open_id": (10, 3600),
     "check_ip": (10, 3600),
+    # The API comes from the mini app's own server: one budget per app.
+    "api_app": (600, 3600),
 }
 
 
