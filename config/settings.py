@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "reports.middleware.ViewerTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -221,9 +223,39 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# With acks_late a worker holds one unacknowledged task per process, not a prefetched batch.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# How often beat runs the past-due job (seconds); the end-to-end test shortens it.
+PAST_DUE_INTERVAL_SECONDS = envint("PAST_DUE_INTERVAL_SECONDS", 60)
+# The hour (UTC) at which the daily "due within 12 hours" digest goes out.
+DUE_SOON_DIGEST_HOUR = envint("DUE_SOON_DIGEST_HOUR", 8)
+if not 0 <= DUE_SOON_DIGEST_HOUR <= 23 or PAST_DUE_INTERVAL_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "DUE_SOON_DIGEST_HOUR must be 0-23 and PAST_DUE_INTERVAL_SECONDS at least 1."
+    )
+# Exactly ONE beat process may run (`celery -A config beat`): a second would send every entry
+# twice. The jobs are idempotent, so that would waste work, never double a mark or an e-mail.
 CELERY_BEAT_SCHEDULE = {
-    # The 72-hour promise: mark pending reports past their deadline, within a minute of it.
-    "mark-past-due": {"task": "reports.tasks.mark_past_due", "schedule": 60.0},
+    # The 72-hour promise: mark pending reports past their deadline, within a minute of it,
+    # then e-mail each app's digest. A run left queued past the next one is dropped (expires).
+    "mark-past-due": {
+        "task": "reports.tasks.mark_past_due",
+        "schedule": float(PAST_DUE_INTERVAL_SECONDS),
+        "options": {"expires": PAST_DUE_INTERVAL_SECONDS},
+    },
+    # Catch-up for a past-due digest whose task was never queued (broker down after the mark).
+    "send-past-due-digests": {
+        "task": "reports.tasks.send_past_due_digests",
+        "schedule": 900.0,
+        "options": {"expires": 900},
+    },
+    # The daily digest of pending reports due within 12 hours.
+    "send-due-soon-digests": {
+        "task": "reports.tasks.send_due_soon_digests",
+        "schedule": crontab(hour=DUE_SOON_DIGEST_HOUR, minute=0),
+        "options": {"expires": 3600},
+    },
     # The outbox sweep: e-mails queued while the broker was down go out once it is back.
     "deliver-pending-emails": {"task": "reports.tasks.deliver_pending_emails", "schedule": 60.0},
     # Appeals carry the same 72-hour promise: mark open appeals past their deadline.

@@ -229,6 +229,30 @@ class Report(models.Model):
                 condition=Q(past_due_at__isnull=False),
                 name="report_marked_past_due",
             ),
+            # Console list, keyset pages (filters.SORT_KEYS): a status tab in report-time order,
+            # and the Status sort.
+            models.Index(
+                fields=["mini_app", "status", "created_at", "id"], name="report_app_status"
+            ),
+            # Console list: the Issue type sort and the issue-type filter.
+            models.Index(
+                fields=["mini_app", "issue_type", "created_at", "id"], name="report_app_type"
+            ),
+            # Console list: the category filter.
+            models.Index(
+                fields=["mini_app", "category", "created_at", "id"], name="report_app_category"
+            ),
+            # Console list: the Time left sort, on All and on the Pending tab.
+            models.Index(fields=["mini_app", "due_at", "id"], name="report_app_due"),
+            models.Index(
+                fields=["mini_app", "status", "due_at", "id"], name="report_app_status_due"
+            ),
+            # Console list: the Past due tab (pending and marked), newest first.
+            models.Index(
+                fields=["mini_app", "created_at", "id"],
+                condition=Q(status=Status.PENDING, past_due_at__isnull=False),
+                name="report_app_late",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,10 +1,23 @@
 """Every read the console needs, with its queries visible here."""
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
-from django.http import Http404
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from .models import MiniApp
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
+from django.db.models import F, Field, Func, Prefetch, QuerySet, Value
+from django.db.models.lookups import GreaterThan, LessThan
+from django.http import Http404
+from django.utils import timezone
+
+from .filters import ReportFilter, StatusTab, order_by_sort, sort_columns, status_tab_q
+from .models import MiniApp, Report, ReportEvent, Screenshot
+
+PAGE_SIZE = 50
+# Tab counts stop counting here ("10,000+"): exact counts of a million rows cost a full scan
+# on every page view, a bounded count costs at most this many index entries.
+TAB_COUNT_CAP = 10_000
 
 
 def mini_apps_for_user(*, user: AbstractBaseUser) -> QuerySet[MiniApp]:
@@ -19,3 +32,208 @@ def mini_app_for_member(*, user: AbstractBaseUser, slug: str) -> MiniApp:
         return mini_apps_for_user(user=user).get(slug=slug)
     except MiniApp.DoesNotExist:
         raise Http404("No such mini app.") from None
+
+
+# --- The User reports list
+
+
+@dataclass(frozen=True)
+class Tab:
+    value: str
+    label: str
+    count: int
+    capped: bool
+
+    @property
+    def count_display(self) -> str:
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+
+
+@dataclass
+class ReportPage:
+    filterset: ReportFilter
+    reports: list[Report]
+    tabs: list[Tab]
+    sort: str
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    is_first: bool = True
+    errors: list[str] = field(default_factory=list)
+
+
+class _Row(Func):
+    """A row value, `(a, b, c)`: compared as a whole it seeks straight into a composite index."""
+
+    template = "(%(expressions)s)"
+    output_field = Field()
+
+
+def _after(columns: tuple[str, ...], values: Mapping, descending: bool):
+    """Rows strictly after the anchor in the list's order."""
+    lhs = _Row(*[F(c) for c in columns])
+    model_fields = {f.attname: f for f in Report._meta.concrete_fields}
+    rhs = _Row(*[Value(values[c], output_field=model_fields[c]) for c in columns])
+    return LessThan(lhs, rhs) if descending else GreaterThan(lhs, rhs)
+
+
+def reports_base(*, mini_app: MiniApp) -> QuerySet[Report]:
+    return Report.objects.filter(mini_app=mini_app)
+
+
+def report_filter(*, mini_app: MiniApp, params: Mapping) -> ReportFilter:
+    return ReportFilter(params, queryset=reports_base(mini_app=mini_app))
+
+
+def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SIZE) -> ReportPage:
+    """One page of the list, by keyset (`after` / `before` a report ID), never by OFFSET:
+
+    page 20,000 costs what page 1 costs. Queries: the issue-type choices, the tab counts (one
+    statement), the anchor row if paging, the page, its screenshots.
+    """
+    filterset = report_filter(mini_app=mini_app, params=params)
+    sort = filterset.sort
+    columns, descending = sort_columns(sort)
+    queryset = filterset.qs.select_related("issue_type").prefetch_related(
+        Prefetch("screenshots", queryset=Screenshot.objects.order_by("position"))
+    )
+    after, before = params.get("after", ""), params.get("before", "")
+    anchor_id = after or before
+    anchor = None
+    if anchor_id:
+        anchor = (
+            reports_base(mini_app=mini_app)
+            .filter(report_id=anchor_id[:16].upper())
+            .values(*columns)
+            .first()
+        )
+    page = ReportPage(
+        filterset=filterset,
+        reports=[],
+        tabs=report_tabs(filterset=filterset),
+        sort=sort,
+        errors=[str(e) for errors in filterset.errors.values() for e in errors],
+    )
+    if anchor and before:
+        # The previous page: walk backwards from the anchor, then put the rows back in order.
+        backwards = order_by_sort(queryset, sort[1:] if descending else f"-{sort}")
+        rows = list(backwards.filter(_after(columns, anchor, not descending))[: page_size + 1])
+        has_more_before = len(rows) > page_size
+        page.reports = with_deadlines(rows[:page_size][::-1])
+        page.is_first = not has_more_before
+        page.previous_cursor = page.reports[0].report_id if has_more_before else None
+        page.next_cursor = page.reports[-1].report_id if page.reports else None
+        return page
+    if anchor:
+        queryset = queryset.filter(_after(columns, anchor, descending))
+        page.is_first = False
+    rows = with_deadlines(list(queryset[: page_size + 1]))
+    page.reports = rows[:page_size]
+    if len(rows) > page_size:
+        page.next_cursor = page.reports[-1].report_id
+    if anchor and page.reports:
+        page.previous_cursor = page.reports[0].report_id
+    return page
+
+
+def report_tabs(*, filterset: ReportFilter) -> list[Tab]:
+    """All / Pending / Past due / Resolved / Dismissed, each counted up to TAB_COUNT_CAP,
+
+    under the current search and filters, in one statement of bounded subqueries.
+    """
+    base = filterset.queryset_without_status().order_by()
+    tabs = [(StatusTab.ALL, "All")] + StatusTab.CHOICES
+    parts, params = [], []
+    for value, _label in tabs:
+        queryset = base.filter(status_tab_q(value)) if value else base
+        sql, sql_params = queryset.values("pk")[: TAB_COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS bounded)")  # noqa: S608 (compiled ORM SQL)
+        params.extend(sql_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counts = cursor.fetchone()
+    return [
+        Tab(value=value, label=label, count=min(count, TAB_COUNT_CAP), capped=count > TAB_COUNT_CAP)
+        for (value, label), count in zip(tabs, counts, strict=True)
+    ]
+
+
+# --- One report: the handling panel
+
+
+def report_for_member(*, mini_app: MiniApp, report_id: str) -> Report:
+    """The report of this mini app, or a 404 (another app's report ID is no different)."""
+    try:
+        return Report.objects.select_related("issue_type", "handled_by").get(
+            mini_app=mini_app, report_id=report_id.upper()
+        )
+    except Report.DoesNotExist:
+        raise Http404("No such report.") from None
+
+
+def report_screenshots(*, report: Report) -> list[Screenshot]:
+    return list(report.screenshots.order_by("position"))
+
+
+def report_history(*, report: Report) -> list[ReportEvent]:
+    """The report's history, newest first, with the author of each line."""
+    return list(report.events.select_related("actor").order_by("-created_at", "-id"))
+
+
+def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: int) -> Screenshot:
+    try:
+        return Screenshot.objects.get(
+            pk=screenshot_id, report__mini_app=mini_app, report__report_id=report_id.upper()
+        )
+    except Screenshot.DoesNotExist:
+        raise Http404("No such screenshot.") from None
+
+
+# --- Bulk actions and export
+
+
+def reports_for_bulk(
+    *, mini_app: MiniApp, report_ids: list[str], params: Mapping | None, limit: int
+) -> list[Report]:
+    """The selected reports, or (params given) the pending ones matching the list's filters."""
+    if params is not None:
+        queryset = report_filter(mini_app=mini_app, params=params).qs.filter(status="pending")
+    else:
+        queryset = reports_base(mini_app=mini_app).filter(
+            report_id__in=[r.upper() for r in report_ids[:limit]]
+        )
+    return list(queryset.select_related("issue_type").order_by("created_at", "id")[:limit])
+
+
+EXPORT_FIELDS = (
+    "report_id",
+    "open_id",
+    "category",
+    "issue_type__name",
+    "details",
+    "created_at",
+    "order_id",
+    "status",
+    "past_due_at",
+    "handled_by__username",
+    "handled_at",
+    "notes",
+    "contact_email",
+)
+
+
+def reports_for_export(*, mini_app: MiniApp, params: Mapping) -> Iterator[tuple]:
+    """Rows of the current filtered list, in its order, read in chunks (a server-side cursor on
+
+    PostgreSQL), so a million rows never sit in memory at once.
+    """
+    filterset = report_filter(mini_app=mini_app, params=params)
+    queryset = filterset.qs.values_list(*EXPORT_FIELDS)
+    return queryset.iterator(chunk_size=2000)
+
+
+def with_deadlines(reports: list[Report], *, now: datetime | None = None) -> list[Report]:
+    """Mark each report overdue or not, for "2 hours left" / "Overdue by 3 hours"."""
+    now = now or timezone.now()
+    for report in reports:
+        report.is_overdue = report.due_at <= now
+    return reports

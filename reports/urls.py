@@ -1,9 +1,58 @@
 from django.urls import path
 
-from . import views
+from . import preferences, views
 
 app_name = "reports"
 urlpatterns = [
     path("", views.console_home, name="console_home"),
+    path("timezone/", views.timezone_choose, name="timezone"),
     path("<slug:app_slug>/reports/", views.report_list, name="report_list"),
+    path(
+        "<slug:app_slug>/notifications/",
+        preferences.notification_preferences,
+        name="notification_preferences",
+    ),
+    path("<slug:app_slug>/reports/bulk/", views.reports_bulk, name="reports_bulk"),
+    path("<slug:app_slug>/reports/export.csv", views.reports_export, name="reports_export"),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/",
+        views.report_detail,
+        name="report_detail",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/notes/",
+        views.report_action,
+        {"action": "notes"},
+        name="report_notes",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/resolve/",
+        views.report_action,
+        {"action": "resolve"},
+        name="report_resolve",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/dismiss/",
+        views.report_action,
+        {"action": "dismiss"},
+        name="report_dismiss",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/reopen/",
+        views.report_action,
+        {"action": "reopen"},
+        name="report_reopen",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/screenshots/<int:screenshot_id>/",
+        views.screenshot,
+        {"thumbnail": False},
+        name="screenshot",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/screenshots/<int:screenshot_id>/thumbnail/",
+        views.screenshot,
+        {"thumbnail": True},
+        name="screenshot_thumbnail",
+    ),
 ]

@@ -1,8 +1,80 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+"""The developer console: thin views over reports.selectors (reads) and reports.services (writes).
 
-from .selectors import mini_app_for_member, mini_apps_for_user
+Every view of a mini app starts with mini_app_for_member: a 404 for anyone who is not a member.
+"""
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, tzinfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from .bulk import BULK_LIMIT, reports_bulk_handle
+from .filters import SORT_KEYS, SORT_LABELS
+from .forms import BulkActionForm, ReportActionForm, TimezoneForm
+from .images import screenshot_response
+from .middleware import TIMEZONE_COOKIE
+from .models import Category, MiniApp, Report, ReportEvent, Status
+from .selectors import (
+    EXPORT_FIELDS,
+    ReportPage,
+    mini_app_for_member,
+    mini_apps_for_user,
+    report_for_member,
+    report_history,
+    report_screenshots,
+    reports_for_bulk,
+    reports_for_export,
+    reports_page,
+    screenshot_for_member,
+    with_deadlines,
+)
+from .services import (
+    ReportConflict,
+    ReportRuleError,
+    report_dismiss,
+    report_notes_edit,
+    report_reopen,
+    report_resolve,
+)
+
+LIST_TEMPLATE = "reports/report_list.html"
+PANEL_TEMPLATE = "reports/report_detail.html"
+
+
+def _fragment(request: HttpRequest) -> bool:
+    """An HTMX swap wants the partial; a history restore after a cache miss wants the page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _varies_on_htmx(response: HttpResponse) -> HttpResponse:
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _timezone_context(request: HttpRequest) -> dict:
+    zone = getattr(request, "viewer_timezone", UTC)
+    offset = timezone.localtime(timezone=zone).strftime("%z")
+    return {
+        "viewer_timezone": str(zone),
+        "viewer_timezone_offset": f"UTC{offset[:3]}:{offset[3:]}",
+        "viewer_timezone_known": getattr(request, "viewer_timezone_known", False),
+    }
 
 
 @login_required
@@ -13,8 +85,366 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/console_home.html", {"mini_apps": mini_apps})
 
 
+# --- The User reports list
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """The current list state with some parameters changed (None removes one)."""
+    query = params.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+# The first click on a column sorts in its most useful direction.
+FIRST_DIRECTION = {"time": "-", "status": "", "issue_type": "", "time_left": ""}
+
+
+def _list_links(params: QueryDict, page: ReportPage) -> dict:
+    paging = {"after": None, "before": None}
+    current = page.sort.lstrip("-")
+    descending = page.sort.startswith("-")
+    sorts = {}
+    for name in SORT_KEYS:
+        if name == current:
+            target = name if descending else f"-{name}"
+            aria = "descending" if descending else "ascending"
+        else:
+            target = f"{FIRST_DIRECTION[name]}{name}"
+            aria = None
+        sorts[name] = {"url": _query(params, ordering=target, **paging), "aria_sort": aria}
+    tabs = [
+        {
+            "tab": tab,
+            "url": _query(params, status=tab.value or None, **paging),
+            "current": params.get("status", "") == tab.value,
+        }
+        for tab in page.tabs
+    ]
+    return {
+        "sorts": sorts,
+        "tabs": tabs,
+        "next_url": page.next_cursor and _query(params, after=page.next_cursor, before=None),
+        "previous_url": page.previous_cursor
+        and _query(params, before=page.previous_cursor, after=None),
+        "first_url": None if page.is_first else _query(params, **paging),
+        "export_query": _query(params, **paging),
+        "state_query": params.urlencode(),
+    }
+
+
+def _sort_description(sort: str) -> str:
+    label = SORT_LABELS[sort.lstrip("-")].lower()
+    return f"{label}, {'descending' if sort.startswith('-') else 'ascending'}"
+
+
 @login_required
+@require_GET
 def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
-    reports = mini_app.reports.select_related("issue_type")[:50]
-    return render(request, "reports/report_list.html", {"mini_app": mini_app, "reports": reports})
+    page = reports_page(mini_app=mini_app, params=request.GET)
+    fragment = _fragment(request)
+    context = {
+        "mini_app": mini_app,
+        "page": page,
+        "fragment": fragment,
+        "list_url": reverse("reports:report_list", args=[mini_app.slug]),
+        "sort_description": _sort_description(page.sort),
+        "filter": page.filterset,
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("ordering",)),
+        "sort_labels": SORT_LABELS,
+        "bulk_limit": BULK_LIMIT,
+        "statuses": Status,
+        **_list_links(request.GET, page),
+        **_timezone_context(request),
+    }
+    template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
+    return _varies_on_htmx(render(request, template, context))
+
+
+# --- The handling panel
+
+
+def _panel(
+    request: HttpRequest,
+    mini_app: MiniApp,
+    report: Report,
+    *,
+    form: ReportActionForm | None = None,
+    message: str = "",
+    error: str = "",
+    draft_notes: str | None = None,
+    status: int = 200,
+    changed: bool = False,
+) -> HttpResponse:
+    with_deadlines([report])
+    if form is None:
+        notes = draft_notes if draft_notes is not None else report.notes
+        form = ReportActionForm(initial={"version": report.version, "notes": notes})
+    context = {
+        "mini_app": mini_app,
+        "report": report,
+        "screenshots": report_screenshots(report=report),
+        "history": report_history(report=report),
+        "form": form,
+        "message": message,
+        "error": error,
+        "draft_notes": draft_notes,
+        # After a change, the list row beside the panel is swapped too (out of band).
+        "oob_row": changed,
+        "statuses": Status,
+        "categories": Category,
+        **_timezone_context(request),
+    }
+    template = PANEL_TEMPLATE + "#panel" if _fragment(request) else PANEL_TEMPLATE
+    return _varies_on_htmx(render(request, template, context, status=status))
+
+
+@login_required
+@require_GET
+def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    report = report_for_member(mini_app=mini_app, report_id=report_id)
+    return _panel(request, mini_app, report)
+
+
+ACTION_MESSAGES = {
+    "notes": "Notes saved.",
+    "resolve": "Report resolved.",
+    "dismiss": "Report dismissed.",
+    "reopen": "Report reopened: it is pending again.",
+}
+
+
+def _apply(action: str, report: Report, actor, version: int, notes: str) -> Report:
+    """Call the service for a panel button; the notes typed beside it are never dropped."""
+    changed_notes = notes if notes != report.notes else None
+    if action == "notes":
+        return report_notes_edit(report=report, actor=actor, notes=notes, expected_version=version)
+    if action in ("resolve", "dismiss"):
+        service = report_resolve if action == "resolve" else report_dismiss
+        return service(report=report, actor=actor, notes=changed_notes, expected_version=version)
+    updated = report_reopen(report=report, actor=actor, expected_version=version)
+    if changed_notes is not None:
+        updated = report_notes_edit(
+            report=updated, actor=actor, notes=changed_notes, expected_version=updated.version
+        )
+    return updated
+
+
+def _change_conflict_message(history: list[ReportEvent]) -> str:
+    latest = next((e for e in history if e.actor_id), None)
+    if latest is None:
+        return "Not saved: this report changed after you opened it. Review it and try again."
+    when = timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"Not saved: this report changed after you opened it "
+        f"({latest.get_kind_display().lower()} by {latest.actor.get_username()} at {when}). "
+        "Its current state is shown here; anything you typed is still in the editor."
+    )
+
+
+@login_required
+@require_POST
+def report_action(request: HttpRequest, app_slug: str, report_id: str, action: str):
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    report = report_for_member(mini_app=mini_app, report_id=report_id)
+    form = ReportActionForm(request.POST)
+    if not form.is_valid():
+        return _panel(request, mini_app, report, form=form, status=422)
+    version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
+    if action == "notes" and notes == report.notes:
+        return _panel(request, mini_app, report, message="The notes have not changed.")
+    try:
+        _apply(action, report, request.user, version, notes)
+    except (ReportConflict, ReportRuleError) as problem:
+        current = report_for_member(mini_app=mini_app, report_id=report_id)
+        draft = notes if notes != current.notes else None
+        if isinstance(problem, ReportConflict) and (action == "notes" or not current.is_handled):
+            # Not about who handled it: say what changed, and by whom.
+            message = _change_conflict_message(report_history(report=current))
+        else:
+            message = getattr(problem, "message", str(problem))
+        return _panel(
+            request,
+            mini_app,
+            current,
+            error=message,
+            draft_notes=draft,
+            status=409,
+            changed=True,
+        )
+    if not _fragment(request):
+        messages.success(request, ACTION_MESSAGES[action])
+        return redirect("reports:report_detail", app_slug=mini_app.slug, report_id=report_id)
+    current = report_for_member(mini_app=mini_app, report_id=report_id)
+    return _panel(request, mini_app, current, message=ACTION_MESSAGES[action], changed=True)
+
+
+@login_required
+@require_GET
+def screenshot(
+    request: HttpRequest, app_slug: str, report_id: str, screenshot_id: int, thumbnail: bool
+) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    shot = screenshot_for_member(
+        mini_app=mini_app, report_id=report_id, screenshot_id=screenshot_id
+    )
+    return screenshot_response(shot, thumbnail=thumbnail)
+
+
+# --- Bulk actions and CSV export
+
+
+@login_required
+@require_POST
+def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    form = BulkActionForm(request.POST)
+    state = QueryDict(request.POST.get("query", "")[:2000])
+    back = reverse("reports:report_list", args=[mini_app.slug]) + _query(state)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return HttpResponseRedirect(back)
+    data = form.cleaned_data
+    reports = reports_for_bulk(
+        mini_app=mini_app,
+        report_ids=data["selected"],
+        params=state if data["all_matching"] else None,
+        limit=BULK_LIMIT,
+    )
+    result = reports_bulk_handle(
+        reports=reports, actor=request.user, action=data["action"], note=data["note"]
+    )
+    verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
+    count = len(result.handled)
+    messages.success(request, f"{verb} {count} report{'s' if count != 1 else ''}.")
+    if result.skipped:
+        messages.warning(
+            request,
+            f"{len(result.skipped)} left as they were: already handled, or changed by someone "
+            f"else meanwhile ({', '.join(result.skipped[:10])}"
+            f"{', …' if len(result.skipped) > 10 else ''}).",
+        )
+    if data["all_matching"] and len(reports) == BULK_LIMIT:
+        messages.info(
+            request,
+            f"At most {BULK_LIMIT} reports are handled at once: repeat for the remaining ones.",
+        )
+    return HttpResponseRedirect(back)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def _csv_lines(rows: Iterable[tuple], zone: tzinfo) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    index = {name: i for i, name in enumerate(EXPORT_FIELDS)}
+    categories, statuses = dict(Category.choices), dict(Status.choices)
+    zone_name = str(zone)
+    yield "\ufeff"  # so spreadsheet programs read UTF-8
+    yield writer.writerow(
+        [
+            "Report ID",
+            "Open ID",
+            "Category",
+            "Issue type",
+            "Report details",
+            "Report time (UTC)",
+            f"Report time ({zone_name})",
+            "Order ID",
+            "Status",
+            "Past due",
+            "Handled by",
+            "Handled at (UTC)",
+            "Notes",
+            "Contact e-mail",
+        ]
+    )
+
+    def utc(value: datetime | None) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    for row in rows:
+        created = row[index["created_at"]]
+        yield writer.writerow(
+            [
+                csv_safe(cell)
+                for cell in (
+                    row[index["report_id"]],
+                    row[index["open_id"]],
+                    categories.get(row[index["category"]], row[index["category"]]),
+                    row[index["issue_type__name"]],
+                    row[index["details"]],
+                    utc(created),
+                    created.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    row[index["order_id"]],
+                    statuses.get(row[index["status"]], row[index["status"]]),
+                    "yes" if row[index["past_due_at"]] else "no",
+                    row[index["handled_by__username"]],
+                    utc(row[index["handled_at"]]),
+                    row[index["notes"]],
+                    row[index["contact_email"]],
+                )
+            ]
+        )
+
+
+@login_required
+@require_GET
+def reports_export(request: HttpRequest, app_slug: str) -> StreamingHttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    rows = reports_for_export(mini_app=mini_app, params=request.GET)
+    # The generator runs after this view returns: it gets the zone, not the request.
+    zone = getattr(request, "viewer_timezone", UTC)
+    response = StreamingHttpResponse(_csv_lines(rows, zone), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="reports-{mini_app.slug}-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The viewer's timezone
+
+
+@login_required
+def timezone_choose(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("reports:console_home")
+    if request.method == "POST":
+        form = TimezoneForm(request.POST)
+        if form.is_valid():
+            response = HttpResponseRedirect(next_url)
+            response.set_cookie(
+                TIMEZONE_COOKIE,
+                form.cleaned_data["timezone"],
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+            messages.success(request, f"Times are now shown in {form.cleaned_data['timezone']}.")
+            return response
+    else:
+        form = TimezoneForm(initial={"timezone": str(request.viewer_timezone), "next": next_url})
+    context = {"form": form, "next": next_url, **_timezone_context(request)}
+    return render(request, "reports/timezone.html", context)

@@ -1,0 +1,48 @@
+"""Bulk handling from the console: each report goes through the same service functions as the
+
+panel, so every one gets its own history lines and its own stale-version check.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from .models import Report
+from .services import ReportConflict, report_dismiss, report_resolve
+
+BULK_LIMIT = 500  # one request stays short; the developer repeats for more
+
+
+@dataclass
+class BulkResult:
+    handled: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def note_appended(notes: str, note: str) -> str:
+    """A bulk note is added below the existing notes, never over them."""
+    return f"{notes}\n\n{note}" if notes else note
+
+
+def reports_bulk_handle(
+    *, reports: list[Report], actor: AbstractBaseUser, action: str, note: str = ""
+) -> BulkResult:
+    service = {"resolve": report_resolve, "dismiss": report_dismiss}[action]
+    result = BulkResult()
+    for report in reports:
+        if report.is_handled:
+            result.skipped.append(report.report_id)
+            continue
+        try:
+            service(
+                report=report,
+                actor=actor,
+                notes=note_appended(report.notes, note) if note else None,
+                expected_version=report.version,
+            )
+        except ReportConflict:
+            # Someone handled or edited it since the page was loaded: leave it to them.
+            result.skipped.append(report.report_id)
+        else:
+            result.handled.append(report.report_id)
+    return result

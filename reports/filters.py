@@ -1,0 +1,240 @@
+"""ReportFilter: the User reports list's search box, filters, status tabs and sortable columns.
+
+All list state lives in the query string, so every view of the list is a shareable link.
+"""
+
+import re
+from datetime import datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.utils import timezone
+
+from .models import Category, IssueType, Report, Status
+
+
+class StatusTab:
+    """Values of the `status` parameter; PAST_DUE means pending and already late."""
+
+    ALL = ""
+    PENDING = Status.PENDING.value
+    PAST_DUE = "past_due"
+    RESOLVED = Status.RESOLVED.value
+    DISMISSED = Status.DISMISSED.value
+
+    CHOICES = [
+        (PENDING, "Pending"),
+        (PAST_DUE, "Past due"),
+        (RESOLVED, "Resolved"),
+        (DISMISSED, "Dismissed"),
+    ]
+
+
+def status_tab_q(value: str) -> Q:
+    if value == StatusTab.PAST_DUE:
+        return Q(status=Status.PENDING, past_due_at__isnull=False)
+    return Q(status=value)
+
+
+# Sortable columns: the `ordering` value -> the key columns, before the id tie-breaker.
+# Every key runs in one direction, so keyset pagination is a single row comparison that the
+# composite indexes (see the migrations) answer directly.
+SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "time": ("created_at",),
+    "status": ("status", "created_at"),
+    "issue_type": ("issue_type_id", "created_at"),
+    "time_left": ("due_at",),
+}
+SORT_LABELS = {
+    "time": "Report time",
+    "status": "Status",
+    "issue_type": "Issue type",
+    "time_left": "Time left",
+}
+DEFAULT_SORT = "-time"
+
+
+def sort_columns(sort: str) -> tuple[tuple[str, ...], bool]:
+    """(key columns including the id tie-breaker, descending?) for an `ordering` value."""
+    descending = sort.startswith("-")
+    name = sort.lstrip("-")
+    if name not in SORT_KEYS:
+        name, descending = DEFAULT_SORT.lstrip("-"), True
+    return (*SORT_KEYS[name], "id"), descending
+
+
+def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
+    columns, descending = sort_columns(sort)
+    return queryset.order_by(*[f"-{c}" if descending else c for c in columns])
+
+
+class ReportOrderingFilter(django_filters.OrderingFilter):
+    """Column sorting, with the tie-breakers keyset pagination needs."""
+
+    def filter(self, qs, value):
+        sort = value[0] if value else DEFAULT_SORT
+        return order_by_sort(qs, sort)
+
+
+class DetailsMatch(Func):
+    """PostgreSQL full-text match on the details, written exactly as the GIN index expression
+
+    (`to_tsvector('simple', details)`, migration 0003) so the planner can use it.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, tsquery: str):
+        super().__init__(F("details"), Value(tsquery))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column_sql, column_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"to_tsvector('simple'::regconfig, {column_sql}) "
+            f"@@ to_tsquery('simple'::regconfig, {query_sql})",
+            [*column_params, *query_params],
+        )
+
+
+SEARCH_WORD = re.compile(r"[^\s'\\:&|!()<>*]+")
+
+
+def prefix_tsquery(text: str) -> str:
+    """Every word must appear, the last ones as prefixes too, so search works as you type."""
+    words = SEARCH_WORD.findall(text.lower())[:8]
+    return " & ".join(f"'{word}':*" for word in words)
+
+
+def search_q(text: str) -> Q:
+    """Exact report ID / Open ID / order ID, or all the words in the details."""
+    text = text.strip()
+    match = Q(pk__in=[])
+    if text and not any(ch.isspace() for ch in text):
+        match |= Q(report_id=text.upper()) | Q(open_id=text) | Q(order_id=text)
+    if connection.vendor == "postgresql":
+        tsquery = prefix_tsquery(text)
+        if tsquery:
+            match |= Q(DetailsMatch(tsquery))
+    else:
+        words = text.split()[:8]
+        if words:
+            match |= Q(*[Q(details__icontains=word) for word in words])
+    return match
+
+
+class ReportFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("reported_from"), data.get("reported_to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                "The “From” date is after the “To” date. Pick a start date on or before the end."
+            )
+        return data
+
+
+def issue_type_choices() -> list:
+    """Grouped by category, in catalogue order (one query)."""
+    groups: dict[str, list] = {value: [] for value in Category.values}
+    for code, category, name in IssueType.objects.values_list("code", "category", "name"):
+        groups[category].append((code, name))
+    return [(Category(value).label, entries) for value, entries in groups.items()]
+
+
+PAST_DUE_CHOICES = [("true", "Past due only"), ("false", "Not past due")]
+
+
+class ReportFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Report ID, Open ID, order ID or words of the details",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=StatusTab.CHOICES, empty_label="All", method="filter_status"
+    )
+    category = django_filters.ChoiceFilter(
+        label="Category", choices=Category.choices, empty_label="All categories"
+    )
+    issue_type = django_filters.ChoiceFilter(
+        label="Issue type",
+        choices=issue_type_choices,
+        empty_label="All issue types",
+        field_name="issue_type_id",
+    )
+    past_due = django_filters.ChoiceFilter(
+        label="Past due", choices=PAST_DUE_CHOICES, empty_label="Any", method="filter_past_due"
+    )
+    reported_from = django_filters.DateFilter(
+        label="From", method="filter_reported_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reported_to = django_filters.DateFilter(
+        label="To", method="filter_reported_to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ordering = ReportOrderingFilter(
+        label="Sort by",
+        fields={
+            "created_at": "time",
+            "status": "status",
+            "issue_type": "issue_type",
+            "due_at": "time_left",
+        },
+        field_labels={
+            "created_at": "Report time",
+            "status": "Status",
+            "issue_type": "Issue type",
+            "due_at": "Time left",
+        },
+    )
+
+    class Meta:
+        model = Report
+        fields: list[str] = []
+        form = ReportFilterForm
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status_tab_q(value))
+
+    def filter_past_due(self, queryset, name, value):
+        return queryset.filter(past_due_at__isnull=value != "true")
+
+    def filter_reported_from(self, queryset, name, value):
+        # Days are the viewer's days: midnight in their timezone (see the timezone middleware).
+        start = datetime.combine(value, time.min, tzinfo=timezone.get_current_timezone())
+        return queryset.filter(created_at__gte=start)
+
+    def filter_reported_to(self, queryset, name, value):
+        end = datetime.combine(
+            value + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+        )
+        return queryset.filter(created_at__lt=end)
+
+    @property
+    def sort(self) -> str:
+        """The effective `ordering` value, e.g. "-time"."""
+        self.errors  # noqa: B018 (validates the form, filling cleaned_data)
+        value = self.form.cleaned_data.get("ordering")
+        sort = value[0] if value else DEFAULT_SORT
+        return sort if sort.lstrip("-") in SORT_KEYS else DEFAULT_SORT
+
+    def queryset_without_status(self) -> QuerySet:
+        """Every filter but the status: what the status tabs count."""
+        queryset = self.queryset.all()
+        self.errors  # noqa: B018 (validates the form, filling cleaned_data)
+        for name, value in self.form.cleaned_data.items():
+            if name not in ("status", "ordering"):
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset

@@ -1,0 +1,82 @@
+"""Input validation for the console's forms; the rules themselves live in services.py."""
+
+import re
+
+from django import forms
+
+from .middleware import timezone_names
+
+REPORT_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{1,16}$")
+
+
+class ReportActionForm(forms.Form):
+    """Save notes, Resolve, Dismiss or Reopen, based on the version the developer was looking at."""
+
+    version = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This page is out of date. Reload the report and try again.",
+            "invalid": "This page is out of date. Reload the report and try again.",
+        },
+    )
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        strip=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "max_length": "Notes can be at most 20,000 characters (you wrote %(show_value)d)."
+        },
+    )
+
+    def clean_notes(self) -> str:
+        # Line endings differ between browsers; trailing blank space is never meaningful.
+        return self.cleaned_data["notes"].replace("\r\n", "\n").rstrip()
+
+
+class ReportIdsField(forms.Field):
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[str]:
+        values = [v.strip() for v in (value or []) if v.strip()]
+        for v in values:
+            if not REPORT_ID_SHAPE.match(v):
+                raise forms.ValidationError("One of the selected reports is not a report ID.")
+        return values
+
+
+class BulkActionForm(forms.Form):
+    ACTIONS = [("resolve", "Resolve"), ("dismiss", "Dismiss")]
+
+    action = forms.ChoiceField(
+        choices=ACTIONS, error_messages={"required": "Choose Resolve or Dismiss."}
+    )
+    selected = ReportIdsField(required=False)
+    all_matching = forms.BooleanField(required=False)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    note = forms.CharField(
+        label="Note for the selected reports",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"max_length": "The note can be at most 5,000 characters."},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("selected") and not data.get("all_matching"):
+            raise forms.ValidationError(
+                "Select at least one report, or choose all reports matching the search and filters."
+            )
+        return data
+
+
+class TimezoneForm(forms.Form):
+    timezone = forms.ChoiceField(
+        label="Timezone",
+        choices=lambda: [(name, name.replace("_", " ")) for name in timezone_names()],
+        error_messages={"invalid_choice": "Pick a timezone from the list."},
+    )
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
