@@ -1,0 +1,119 @@
+"""The served OpenAPI document describes what the API really answers.
+
+Every response code it documents is produced here by a real request, and each body is
+validated against the documented schema.
+"""
+
+import json
+import time
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.tickets.api_client import api_get, api_post, signed_headers
+
+pytestmark = pytest.mark.django_db
+
+CRASH = {"category": "experience", "issue_type": "crash", "details": "Crashes"}
+CREATE = ("/api/v1/apps/{app_slug}/reports", "post")
+DETAIL = ("/api/v1/apps/{app_slug}/reports/{report_id}", "get")
+
+
+def create_201(client, app, settings):
+    return api_post(client, app, CRASH)
+
+
+def create_200(client, app, settings):
+    api_post(client, app, {**CRASH, "open_id": "o"})
+    return api_post(client, app, {**CRASH, "open_id": "o", "contact_email": ""})
+
+
+def create_400(client, app, settings):
+    return api_post(client, app, {"category": "payment", "issue_type": "refund"})
+
+
+def create_401(client, app, settings):
+    return api_post(client, app, CRASH, ts=int(time.time()) - 3600)
+
+
+def create_404(client, app, settings):
+    return client.post("/api/v1/apps/nope/reports", b"{}", content_type="application/json")
+
+
+def create_413(client, app, settings):
+    return api_post(client, app, {**CRASH, "details": "x" * 100_000})
+
+
+def create_429(client, app, settings):
+    settings.TICKETS_RATE_LIMITS = {"api_app": (1, 3600)}
+    api_post(client, app, CRASH)
+    return api_post(client, app, {**CRASH, "details": "another"})
+
+
+def detail_200(client, app, settings):
+    report_id = api_post(client, app, CRASH).json()["report_id"]
+    return api_get(client, app, report_id)
+
+
+def detail_401(client, app, settings):
+    return client.get(
+        "/api/v1/apps/acme/reports/XXXXXXXXXX", **signed_headers("not the secret", b"")
+    )
+
+
+def detail_404(client, app, settings):
+    return api_get(client, app, "NOSUCHID22")
+
+
+SCENARIOS = {
+    (*CREATE, "201"): create_201,
+    (*CREATE, "200"): create_200,
+    (*CREATE, "400"): create_400,
+    (*CREATE, "401"): create_401,
+    (*CREATE, "404"): create_404,
+    (*CREATE, "413"): create_413,
+    (*CREATE, "429"): create_429,
+    (*DETAIL, "200"): detail_200,
+    (*DETAIL, "401"): detail_401,
+    (*DETAIL, "404"): detail_404,
+}
+
+
+@pytest.fixture
+def spec(client, mini_app):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def documented(spec) -> set:
+    return {
+        (path, method, code)
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        for code in operation["responses"]
+    }
+
+
+def test_every_documented_response_is_exercised(spec):
+    assert documented(spec) == set(SCENARIOS)
+
+
+def test_the_document_is_valid_openapi_shaped_json(spec):
+    assert spec["openapi"].startswith("3.1")
+    Draft202012Validator.check_schema({"components": spec["components"]})
+    json.dumps(spec)
+
+
+@pytest.mark.parametrize("key", list(SCENARIOS), ids=[" ".join(k) for k in SCENARIOS])
+def test_real_responses_match_the_document(client, mini_app, settings, spec, key):
+    path, method, code = key
+    response = SCENARIOS[key](client, mini_app, settings)
+    assert str(response.status_code) == code, response.content
+    documented_response = spec["paths"][path][method]["responses"][code]
+    schema = documented_response["content"]["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": spec["components"]})
+    errors = [error.message for error in validator.iter_errors(response.json())]
+    assert errors == []
+    for header in documented_response.get("headers", {}):
+        assert int(response[header]) > 0
