@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, reset_queries, transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -126,6 +126,7 @@ class Command(BaseCommand):
         while done < count:
             size = min(BATCH, count - done)
             self._batch(mini_app, size, rng, issue_types, images, now)
+            reset_queries()  # under DEBUG, Django keeps every (huge) INSERT in memory
             done += size
             if count >= BATCH:
                 self._progress(done, count)
