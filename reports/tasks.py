@@ -1,26 +1,44 @@
-"""Thin Celery tasks: ids in, a service call, retries. The rules live in the services."""
+"""Thin Celery tasks: ids in, a service call, retries. The rules live in the services.
+
+Every task here is idempotent, so `acks_late` is safe: a task whose worker dies mid-run is
+redelivered and run again without doing anything twice.
+"""
 
 from celery import shared_task
 
-from . import outbox, services
+from . import outbox, reminders, services
+
+# The e-mail tasks retry with exponential backoff (30 s, 60 s, ... capped at 15 min).
+_EMAIL_RETRIES = {
+    "autoretry_for": (Exception,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def mark_past_due() -> int:
-    # Idempotent (each report is marked once), so a redelivery after a crash is harmless.
-    return services.reports_mark_past_due()
+    # No retries: beat runs this every minute, and the next run picks up whatever this one missed.
+    marked = services.reports_mark_past_due()
+    if marked:
+        send_past_due_digests.delay()
+    return marked
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    max_retries=6,
-    time_limit=60,
-)
-def deliver_email(self, email_id: int) -> bool:
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240, **_EMAIL_RETRIES)
+def send_past_due_digests() -> int:
+    return reminders.reminders_past_due_send()
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240, **_EMAIL_RETRIES)
+def send_due_soon_digests() -> int:
+    return reminders.reminders_due_soon_send()
+
+
+@shared_task(acks_late=True, time_limit=60, **_EMAIL_RETRIES)
+def deliver_email(email_id: int) -> bool:
     return outbox.email_deliver(email_id=email_id)
 
 
