@@ -90,7 +90,6 @@ def _verified_body(request: HttpRequest, mini_app: MiniApp, max_bytes: int):
             "too_large",
             f"The request body is larger than {max_bytes // 1024} KB. Send at most 3 "
             "screenshots of at most 10 MB each.",
-            headers={"Connection": "close"},
         )
     ts = request.headers.get(TIMESTAMP_HEADER, "")
     sig = request.headers.get(SIGNATURE_HEADER, "").lower()

@@ -47,7 +47,5 @@ def form_body_limit(max_bytes: int, too_large: Callable[[HttpRequest], HttpRespo
 
 
 def too_large_page(request: HttpRequest) -> HttpResponse:
-    response = render(request, "tickets/too_large.html", status=413)
-    # The unread body stays on the socket: close the connection rather than parse it.
-    response["Connection"] = "close"
-    return response
+    # (No "Connection: close" here: WSGI forbids hop-by-hop headers; the server decides.)
+    return render(request, "tickets/too_large.html", status=413)
