@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reports.images import screenshot_response
@@ -23,15 +24,15 @@ from .throttling import client_ip, rate_limit_hit
 
 TZ_COOKIE = "reportdesk_tz"
 CATEGORY_HELP = {
-    Category.EXPERIENCE: (
+    Category.EXPERIENCE: gettext_noop(
         "Something in the app doesn't work as it should: it crashes, a feature fails, "
         "it is slow or content doesn't load."
     ),
-    Category.PAYMENT: (
+    Category.PAYMENT: gettext_noop(
         "A payment or order went wrong: you were charged but got nothing, charged twice or "
         "the wrong amount, or you want a refund."
     ),
-    Category.COMMUNITY: (
+    Category.COMMUNITY: gettext_noop(
         "Someone broke the community rules: harassment, hate speech, violence, scams, spam or "
         "content that isn't theirs."
     ),
