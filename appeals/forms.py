@@ -111,16 +111,15 @@ class AppealDecisionForm(forms.Form):
 
     def __init__(self, *args, report, **kwargs):
         super().__init__(*args, **kwargs)
-        # Every status except the current decision; the opposite decision comes first.
-        choices = [
-            (value, label)
-            for value, label in [
-                (Status.RESOLVED, "Resolved"),
-                (Status.DISMISSED, "Dismissed"),
-                (Status.PENDING, "Pending (reopen it and handle it again)"),
-            ]
-            if value != report.status
-        ]
+        # Every status except the current decision. A dismissal is most often overturned
+        # into Resolved; a resolved report into another look at it (Pending).
+        labels = {
+            Status.RESOLVED: "Resolved",
+            Status.PENDING: "Pending (reopen it and handle it again)",
+            Status.DISMISSED: "Dismissed",
+        }
+        order = [Status.RESOLVED, Status.PENDING, Status.DISMISSED]
+        choices = [(value, labels[value]) for value in order if value != report.status]
         self.fields["new_status"].choices = choices
         self.fields["version"].initial = report.version
 

@@ -68,9 +68,10 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
         ),
     }
     response = render(request, "appeals/appeal_form.html", context, status=status)
-    # The page carries the report's secret key: keep it out of caches and referrers.
+    # The page carries the report's secret key: keep it out of shared caches. (The site-wide
+    # same-origin referrer policy keeps it from other sites; "no-referrer" would make
+    # browsers send "Origin: null" with this page's form, which CSRF checking refuses.)
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -116,10 +116,10 @@ def test_another_apps_slug_is_a_404(client, resolved_report, other_app):
     assert client.post(url, {"contact_email": "a@b.example", "reason": REASON}).status_code == 404
 
 
-def test_the_keyed_page_is_not_cached_nor_leaked_by_referrer(client, resolved_report):
+def test_the_keyed_page_is_not_cached_nor_leaked_to_other_sites(client, resolved_report):
     response = client.get(appeal_url(resolved_report))
     assert response["Cache-Control"] == "private, no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize(
