@@ -1,0 +1,237 @@
+"""The 72-hour promise kept by the running system: a real Celery worker and a real beat, as
+separate processes on Redis, mark reports whose deadline passes during the test and e-mail
+the digest; then both stop cleanly.
+
+The processes must share the test's database. On PostgreSQL that is the test database itself
+(`transaction=True` commits the rows, so other processes see them). On SQLite the test database
+lives in memory, out of their reach, so the run gets its own file database (WAL, as `make run`
+uses). Either way the rows are written and read by small Django scripts run against exactly
+the database the worker uses, so both engines run the same test.
+"""
+
+import email
+import email.policy
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+import redis
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+CELERY = str(Path(sys.executable).with_name("celery"))
+SECONDS_TO_DEADLINE = 6  # the reports fall due this long after they are filed
+WAIT_LIMIT = 40  # seconds for the whole chain: beat -> mark -> digest -> delivery
+
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+SEED = """
+from datetime import timedelta
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from reports.models import Category, IssueType, Membership, MiniApp
+from reports.services import ReportInput, report_resolve, report_submit
+
+app = MiniApp.objects.create(name="Acme Shop", slug="acme", support_email="help@acme.example")
+owner = get_user_model().objects.create_user(
+    username="owner@acme.example", email="owner@acme.example", password="unused-here"
+)
+Membership.objects.create(mini_app=app, user=owner)
+crash = IssueType.objects.get(code="experience.crash")
+window = timedelta(hours=settings.REPORT_RESPONSE_HOURS)
+
+def file(seconds_to_deadline):
+    filed = timezone.now() - window + timedelta(seconds=seconds_to_deadline)
+    data = ReportInput(category=Category.EXPERIENCE, issue_type=crash, details="It crashes.")
+    return report_submit(mini_app=app, data=data, now=filed)
+
+falling_due = [file(SECONDS), file(SECONDS)]
+handled_in_time = file(SECONDS)
+report_resolve(report=handled_in_time, actor=owner)
+not_yet_due = file(3600)
+result = {
+    "falling_due": [r.report_id for r in falling_due],
+    "due_at": falling_due[0].due_at.isoformat(),
+    "untouched": [handled_in_time.report_id, not_yet_due.report_id],
+    "marked_at_seed": [r.report_id for r in falling_due if r.past_due_at],
+}
+"""
+
+OBSERVE = """
+from reports.models import OutboundEmail, Report, ReportEvent
+result = {
+    report.report_id: {
+        "past_due_at": report.past_due_at and report.past_due_at.isoformat(),
+        "notified": report.past_due_notified_at is not None,
+        "events": list(report.events.filter(kind=ReportEvent.Kind.PAST_DUE).values_list(
+            "created_at", flat=True).order_by()),
+    }
+    for report in Report.objects.all()
+}
+for facts in result.values():
+    facts["events"] = [when.isoformat() for when in facts["events"]]
+result["outbox"] = list(OutboundEmail.objects.values("to", "sent_at", "dedupe_key"))
+for row in result["outbox"]:
+    row["sent_at"] = row["sent_at"] and row["sent_at"].isoformat()
+"""
+
+
+@pytest.fixture
+def system_env(tmp_path, catalogue) -> dict[str, str]:
+    """The environment of every process of the run: the test's Redis, database and var dir."""
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.fail("REDIS_URL is not set: the Celery end-to-end test needs a real Redis.")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "EMAIL_HOST", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DEBUG="true",
+        REDIS_URL=redis_url,
+        VAR_DIR=str(tmp_path),  # e-mails land in tmp_path/mail, beat's state file here too
+        CELERY_QUEUE=f"e2e-{uuid.uuid4().hex}",  # nothing else on this Redis takes our tasks
+        PAST_DUE_INTERVAL_SECONDS="1",
+        SITE_URL="https://desk.example",
+        PYTHONUNBUFFERED="1",
+    )
+    if connection.vendor == "postgresql":
+        database = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{database['USER']}:{database['PASSWORD'] or ''}@"
+            f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}/{database['NAME']}"
+        )
+    else:
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert migrate.returncode == 0, migrate.stderr
+    yield env
+    client = redis.Redis.from_url(redis_url)
+    client.delete(env["CELERY_QUEUE"])  # whatever a stopped worker left unconsumed
+    client.close()
+
+
+def run_django(env: dict[str, str], script: str, **values) -> dict:
+    """Run `script` in a fresh Django process against the run's database; return `result`."""
+    program = "\n".join(
+        [
+            "import django, json",
+            "django.setup()",
+            *(f"{name} = {value!r}" for name, value in values.items()),
+            textwrap.dedent(script),
+            "print(json.dumps(result, default=str))",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [CELERY, "-A", "config", *args, "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen) -> int | None:
+    """SIGTERM (warm shutdown), then SIGKILL if it does not stop in time; None if killed."""
+    if process.poll() is not None:
+        return process.returncode
+    process.terminate()
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+def delivered_emails(mail_dir: Path) -> list[email.message.EmailMessage]:
+    """The messages Django's file backend wrote (each file holds one or more, with separators)."""
+    messages = []
+    for path in sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []:
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if chunk.strip():
+                messages.append(email.message_from_bytes(chunk, policy=email.policy.default))
+    return messages
+
+
+def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system_env, tmp_path):
+    seeded = run_django(system_env, SEED, SECONDS=SECONDS_TO_DEADLINE)
+    assert seeded["marked_at_seed"] == []
+    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
+    worker = start(
+        system_env,
+        worker_log,
+        "worker",
+        "--pool=solo",
+        "--without-mingle",
+        "--without-gossip",
+        f"--hostname=e2e-{uuid.uuid4().hex[:8]}@%h",
+    )
+    beat = start(system_env, beat_log, "beat", f"--schedule={tmp_path / 'beat-schedule'}")
+    try:
+        deadline = time.monotonic() + WAIT_LIMIT
+        messages = []
+        while time.monotonic() < deadline and not messages:
+            assert worker.poll() is None, worker_log.read_text()
+            assert beat.poll() is None, beat_log.read_text()
+            messages = delivered_emails(tmp_path / "mail")
+            time.sleep(0.2)  # polling for the system's effect, not a timing assertion
+    finally:
+        worker_code, beat_code = stop(worker), stop(beat)
+    logs = f"worker:\n{worker_log.read_text()}\nbeat:\n{beat_log.read_text()}"
+    assert messages, f"no digest e-mail within {WAIT_LIMIT} s\n{logs}"
+    assert worker_code == 0 and beat_code is not None, logs  # both stopped on SIGTERM
+
+    # The digest: one e-mail to the member, listing exactly the reports that fell due.
+    [digest] = messages
+    assert digest["To"] == "owner@acme.example"
+    assert digest["Subject"] == "[Acme Shop] 2 reports past due: not processed within 72 hours"
+    body = digest.get_body(preferencelist=("plain",)).get_content()
+    for report_id in seeded["falling_due"]:
+        assert f"https://desk.example/console/acme/reports/{report_id}/" in body
+    for report_id in seeded["untouched"]:
+        assert report_id not in body
+
+    # The database, as the running system left it.
+    state = run_django(system_env, OBSERVE)
+    due_at = datetime.fromisoformat(seeded["due_at"])
+    for report_id in seeded["falling_due"]:
+        facts = state[report_id]
+        assert datetime.fromisoformat(facts["past_due_at"]) >= due_at  # never before the deadline
+        assert facts["events"] == [facts["past_due_at"]]  # one history row, at the mark
+        assert facts["notified"]
+    for report_id in seeded["untouched"]:
+        assert state[report_id]["past_due_at"] is None and state[report_id]["events"] == []
+    [outbox_row] = state["outbox"]
+    assert outbox_row["to"] == "owner@acme.example" and outbox_row["sent_at"]
+    assert outbox_row["dedupe_key"].startswith("past_due:")
+    assert "Sending due task mark-past-due" in beat_log.read_text()
