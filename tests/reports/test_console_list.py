@@ -244,3 +244,13 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
     assert count("?q=crashes&status=pending&ordering=status") == small_search
     anchor = Report.objects.order_by("-created_at")[3].report_id
     assert count(f"?after={anchor}") == small + 1  # the anchor row
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["'", "a:*|b", "!(&)", "\\", "-", "<->", "x" * 300, "%_", "ünïcödé 😀", "a b c d e f g h i j"],
+)
+def test_odd_search_text_never_breaks_the_list(client, member, make_report, text):
+    make_report(details="Plain words")
+    response = client.get(list_url(), {"q": text})
+    assert response.status_code == 200

@@ -1,0 +1,228 @@
+"""Benchmark the developer console on PostgreSQL: 1,000,000 reports in one app, 100,000 in 4 more.
+
+Seeds `reportdesk_bench` with `manage.py seed_demo` (the first time takes ~15 minutes; later
+runs reuse the data when the row counts already match), serves the app with gunicorn on a
+loopback port (2 sync workers, this machine has 2 cores), signs in with a real HTTP client
+(httpx) and times each case sequentially: p50 / p95 / p99 and requests per second.
+
+Targets: list and panel p95 < 50 ms, free-text search p95 < 150 ms, exact-ID search p95 < 20 ms.
+
+  BENCH_REQUESTS=200 (timed requests per case), BENCH_DATABASE_URL (the server to use; its
+  database name is ignored), BENCH_PORT=8765.
+"""
+
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+DB_NAME = "reportdesk_bench"
+SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+APPS = {"bench-big": 1_000_000, "bench-a": 100_000, "bench-b": 100_000}
+APPS |= {"bench-c": 100_000, "bench-d": 100_000}
+BIG = "bench-big"
+USER, PASSWORD = "bench@example.com", "bench-password"
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+
+
+def database_url(name: str) -> str:
+    return urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}"))
+
+
+def environment() -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url(DB_NAME),
+        "DEBUG": "true",
+        "VAR_DIR": str(ROOT / "var" / "bench"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def manage(*args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=environment(), check=True)
+
+
+def prepare_database() -> None:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    manage("migrate", "--no-input", "-v", "0")
+    seeded = False
+    with psycopg.connect(database_url(DB_NAME), autocommit=True) as conn:
+        counts = dict(
+            conn.execute(
+                "SELECT m.slug, COUNT(r.id) FROM reports_miniapp m "
+                "LEFT JOIN reports_report r ON r.mini_app_id = m.id GROUP BY m.slug"
+            ).fetchall()
+        )
+        for slug, target in APPS.items():
+            missing = target - counts.get(slug, 0)
+            if missing > 0:
+                print(f"Seeding {missing:,} reports into {slug} (reused on later runs)...")
+                manage("seed_demo", "--app", slug, "--user", USER, "--password", PASSWORD,
+                       "--reports", str(missing), "--seed", "7")  # fmt: skip
+                seeded = True
+        if seeded:
+            conn.execute("VACUUM ANALYZE reports_report")
+            conn.execute("VACUUM ANALYZE reports_reportevent")
+        # The password is reset every run, so the bench can always sign in.
+        if not seeded:
+            manage("seed_demo", "--app", BIG, "--user", USER, "--password", PASSWORD,
+                   "--reports", "0")  # fmt: skip
+        total = conn.execute("SELECT COUNT(*) FROM reports_report").fetchone()[0]
+        print(f"Database {DB_NAME}: {total:,} reports in {len(APPS)} apps.")
+
+
+def samples() -> dict:
+    """Real values to look for: report IDs, Open IDs, order IDs and a report deep in the list."""
+    with psycopg.connect(database_url(DB_NAME)) as conn:
+        app_id = conn.execute("SELECT id FROM reports_miniapp WHERE slug = %s", [BIG]).fetchone()[0]
+        rows = conn.execute(
+            "SELECT report_id, open_id, order_id FROM reports_report "
+            "WHERE mini_app_id = %s AND id %% 997 = 0 LIMIT 300",
+            [app_id],
+        ).fetchall()
+        deep = conn.execute(
+            "SELECT report_id FROM reports_report WHERE mini_app_id = %s "
+            "ORDER BY created_at DESC, id DESC OFFSET 500000 LIMIT 20",
+            [app_id],
+        ).fetchall()
+    return {
+        "report_ids": [r[0] for r in rows],
+        "open_ids": [r[1] for r in rows if r[1]],
+        "order_ids": [r[2] for r in rows if r[2]],
+        "deep": [r[0] for r in deep],
+    }
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def sign_in(client: httpx.Client) -> None:
+    client.get("/accounts/login/")
+    response = client.post(
+        "/accounts/login/",
+        data={
+            "username": USER,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        },
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"sign-in failed ({response.status_code})")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def run_case(client: httpx.Client, paths: list[str], requests: int) -> dict:
+    for path in paths[:5]:  # warm-up: connections, caches
+        client.get(path)
+    timings = []
+    started = time.perf_counter()
+    for i in range(requests):
+        path = paths[i % len(paths)]
+        t0 = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - t0) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path} answered {response.status_code}")
+    elapsed = time.perf_counter() - started
+    return {
+        "p50": statistics.median(timings),
+        "p95": percentile(timings, 95),
+        "p99": percentile(timings, 99),
+        "rps": requests / elapsed,
+    }
+
+
+def cases(data: dict) -> list[tuple[str, list[str], float]]:
+    base = f"/console/{BIG}/reports/"
+
+    def q(**params) -> str:
+        return f"{base}?{urlencode(params)}"
+
+    words = ["refund", "charged twice", "spinner", "cart update", "subscription", "grey feed"]
+    exact = data["report_ids"][:50] + data["open_ids"][:25] + data["order_ids"][:25]
+    listing = [
+        ("list: default (newest first)", [base], 50),
+        ("list: filtered (payment, pending)", [q(category="payment", status="pending")], 50),
+        ("list: filtered (past due tab)", [q(status="past_due")], 50),
+    ]
+    for sort in ("time", "status", "-status", "issue_type", "-issue_type"):
+        listing.append((f"list: sort {sort}", [q(ordering=sort)], 50))
+    listing += [
+        ("list: sort time_left", [q(ordering="time_left")], 50),
+        ("list: sort -time_left", [q(ordering="-time_left")], 50),
+        ("list: page 10,001 (keyset, row 500,000)", [q(after=rid) for rid in data["deep"]], 50),
+        ("search: free text", [q(q=w) for w in words], 150),
+        ("search: exact ID / Open ID / order ID", [q(q=v) for v in exact], 20),
+        ("panel", [f"{base}{rid}/" for rid in data["report_ids"][:100]], 50),
+        ("panel (HTMX fragment)", [f"{base}{rid}/" for rid in data["report_ids"][100:200]], 50),
+    ]
+    return listing
+
+
+def main() -> int:
+    prepare_database()
+    data = samples()
+    random.Random(1).shuffle(data["report_ids"])
+    server = subprocess.Popen(
+        [GUNICORN, "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2", "--log-level", "warning"],
+        cwd=ROOT,
+        env=environment(),
+    )
+    failures = 0
+    try:
+        wait_for_port(PORT)
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
+            sign_in(client)
+            print(
+                f"\n{REQUESTS} sequential requests per case, gunicorn 2 workers, app of 1M reports"
+            )
+            print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}  target p95")
+            for name, paths, target in cases(data):
+                if name == "panel (HTMX fragment)":
+                    client.headers["HX-Request"] = "true"
+                figures = run_case(client, paths, REQUESTS)
+                client.headers.pop("HX-Request", None)
+                ok = figures["p95"] < target
+                failures += not ok
+                print(
+                    f"{name:42} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+                    f"{figures['p99']:8.1f} {figures['rps']:7.1f}  < {target:.0f} ms "
+                    f"{'ok' if ok else 'MISSED'}"
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(
+        f"\n{failures} case(s) missed the target." if failures else "\nEvery case met its target."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
