@@ -211,3 +211,27 @@ class TestPreferencesPage:
         response = client.get(self.url())
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_developer_turns_off_the_past_due_email_in_the_browser(page, owner):
+    from playwright.sync_api import expect
+
+    page.goto("/console/acme/notifications/")  # sign-in first, then back here
+    page.get_by_label("E-mail or username").fill(owner.username)
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="E-mail notifications")).to_be_visible()
+
+    past_due = page.get_by_label("E-mail me when reports become past due")
+    expect(past_due).to_be_checked()
+    past_due.uncheck()
+    page.get_by_role("button", name="Save notification settings").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your e-mail notifications are saved.")
+    expect(page.get_by_label("E-mail me when reports become past due")).not_to_be_checked()
+    expect(
+        page.get_by_label("E-mail me a daily digest of reports due within 12 hours")
+    ).to_be_checked()
+    assert Membership.objects.get(user=owner).email_past_due is False
