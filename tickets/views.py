@@ -189,7 +189,7 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "tz": tz,
             "tz_known": bool(tz_cookie) and tz.key == tz_cookie,
             "key": report.access_key,
-            "status_url": services.report_status_url(report),
+            "status_url": request.build_absolute_uri(services.report_status_path(report)),
             "response_hours": services.settings.REPORT_RESPONSE_HOURS,
             "is_pending": report.status == Status.PENDING,
             "now": timezone.now(),
