@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from reports.models import Status
+from reports.models import Report, Status
 
 from .models import Appeal
 
@@ -47,9 +47,11 @@ class AppealFilter(django_filters.FilterSet):
         term = value.strip()
         if not term:
             return queryset
+        # Report ID and order ID through their own indexes (a subquery, not an OR across a
+        # join, which would scan every report); the reason by words, within this app only.
+        reports = Report.objects.filter(Q(report_id=term.upper()) | Q(order_id=term))
         return queryset.filter(
-            Q(report__report_id=term.upper())
-            | Q(report__order_id=term)
+            Q(report__in=reports.values("pk"))
             | Q(contact_email__iexact=term)
             | Q(reason__icontains=term)
         )
