@@ -1,6 +1,7 @@
 """The appeals queue's search, filters and sortable columns (all in the query string)."""
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from reports.models import Report, Status
@@ -12,6 +13,7 @@ class AppealFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
         method="search",
+        widget=forms.TextInput(attrs={"type": "search", "aria-describedby": "id_q_helptext"}),
         help_text="Report ID, order ID, e-mail address, or words from the reason.",
     )
     state = django_filters.ChoiceFilter(
