@@ -195,9 +195,10 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "now": timezone.now(),
         },
     )
-    # The page carries a secret link: keep it out of shared caches and other sites' referrers.
+    # The page carries a secret link: keep it out of shared caches. Other sites never see it
+    # as a referrer (SECURE_REFERRER_POLICY is same-origin); "no-referrer" would make Chromium
+    # send "Origin: null" with this page's forms, which CSRF rightly refuses.
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -41,6 +41,11 @@ def test_reporter_files_a_community_report_with_a_screenshot(new_page, mini_app,
     # The due time is in the reporter's own timezone, detected by the browser.
     expect(page.get_by_text("(America/New_York)").first).to_be_visible()
     expect(page.get_by_role("img", name="Screenshot 1")).to_be_visible()
+    # The page's language switcher works from here too (a POST from a page with a secret URL).
+    page.get_by_label("Language").select_option("es")
+    page.get_by_role("button", name="Change language").click()
+    expect(page.get_by_role("heading", name="Historial")).to_be_visible()
+    expect(page.get_by_text("Pendiente", exact=True)).to_be_visible()
     assert report.category == "community"
     assert report.screenshots.count() == 1
     assert report.contact_email == "ana@example.net"

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from reports.models import Category
-from reports.services import report_dismiss, report_notes_edit
+from reports.services import report_dismiss, report_notes_edit, reports_mark_past_due
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +26,20 @@ def test_right_key_shows_status_due_time_and_public_history(client, make_report,
     assert "Dismissed" in page
     assert "Report received" in page  # the history's first line
     assert "Answer due by" in page
+    assert "Decided" in page
     assert "Internal: probably bug 123" not in page  # notes are for developers only
     assert "Notes edited" not in page
     assert response["Cache-Control"] == "private, no-store"
+    # The secret URL never leaves the site as a referrer.
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "Appeal" not in page  # appeals are for payment reports only
+
+
+def test_a_handled_payment_report_offers_the_appeal(client, make_report, owner):
+    report = report_dismiss(report=make_report(Category.PAYMENT), actor=owner)
+    page = client.get(status_url(report)).content.decode()
+    appeal_link = f"/help/acme/tickets/{report.report_id}/appeal/?key={report.access_key}"
+    assert appeal_link in page
 
 
 def test_wrong_or_missing_key_is_404(client, make_report):
@@ -107,3 +118,11 @@ def test_check_a_report_validates_its_fields(client, mini_app):
     assert response.status_code == 400
     assert "Enter the report ID from your confirmation." in page
     assert "Enter a valid e-mail address" in page
+
+
+def test_a_late_pending_report_says_so(client, make_report):
+    report = make_report(now=timezone.now() - timedelta(hours=80))
+    reports_mark_past_due()
+    page = client.get(status_url(report)).content.decode()
+    assert "Pending" in page
+    assert "past its answer time" in page
