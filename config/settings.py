@@ -269,6 +269,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- The 72-hour rule, in one place.
 REPORT_RESPONSE_HOURS = envint("REPORT_RESPONSE_HOURS", 72)
 
+# --- Help center: behind a reverse proxy, rate-limit by the address it appends to X-Forwarded-For.
+TICKETS_TRUST_X_FORWARDED_FOR = envbool("TICKETS_TRUST_X_FORWARDED_FOR", False)
+
 # --- Security: safe in production, relaxed only under DEBUG.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG

@@ -15,10 +15,12 @@ CRASH = {"issue_type": "experience.crash", "details": "Crash"}
 
 
 def post(client, ip="127.0.0.1", **data):
+    headers = {k: data.pop(k) for k in list(data) if k.startswith("HTTP_")}
     return client.post(
         "/help/acme/new/experience/",
         {"submission_key": secrets.token_urlsafe(16), **CRASH, **data},
         REMOTE_ADDR=ip,
+        **headers,
     )
 
 
@@ -104,3 +106,13 @@ def test_the_size_limit_answers_before_reading_the_body(live_server, mini_app, p
     ).encode()
     answer = raw_request(live_server, head)
     assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_behind_a_proxy_the_limit_uses_the_forwarded_address(client, mini_app, settings):
+    settings.TICKETS_RATE_LIMITS = {"submit_ip": (1, 3600)}
+    settings.TICKETS_TRUST_X_FORWARDED_FOR = True
+    # A client cannot dodge the limit by prepending its own X-Forwarded-For entries.
+    first = post(client, details="a", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7")
+    second = post(client, details="b", HTTP_X_FORWARDED_FOR="2.2.2.2, 203.0.113.7")
+    other = post(client, details="c", HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert (first.status_code, second.status_code, other.status_code) == (302, 429, 302)
