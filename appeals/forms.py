@@ -2,6 +2,9 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from reports.images import MAX_SCREENSHOTS, ProcessedImage, image_process
 from reports.models import Status
@@ -29,7 +32,8 @@ class MultipleImageField(forms.FileField):
             files = [data]
         if len(files) > MAX_SCREENSHOTS:
             raise ValidationError(
-                f"Attach at most {MAX_SCREENSHOTS} screenshots.", code="too_many_screenshots"
+                gettext("Attach at most %(count)d screenshots.") % {"count": MAX_SCREENSHOTS},
+                code="too_many_screenshots",
             )
         processed, errors = [], []
         for upload in files:
@@ -42,46 +46,49 @@ class MultipleImageField(forms.FileField):
         return processed
 
 
+MIN_LENGTH_MESSAGE = format_lazy(
+    _("Please describe your reason in at least {count} characters, so the team can review it."),
+    count=REASON_MIN_LENGTH,
+)
+
+
 class AppealForm(forms.Form):
     contact_email = forms.EmailField(
-        label="Your e-mail address",
+        label=_("Your e-mail address"),
         max_length=254,
-        help_text="We send the outcome of your appeal here.",
+        help_text=_("We send the outcome of your appeal here."),
         error_messages={
-            "required": "Enter your e-mail address, so we can send you the outcome.",
-            "invalid": "Enter a valid e-mail address, like name@example.com.",
+            "required": _("Enter your e-mail address, so we can send you the outcome."),
+            "invalid": _("Enter a valid e-mail address, like name@example.com."),
         },
     )
     reason = forms.CharField(
-        label="Why do you disagree with the decision?",
+        label=_("Why do you disagree with the decision?"),
         widget=forms.Textarea(attrs={"rows": 6}),
         min_length=REASON_MIN_LENGTH,
         max_length=5000,
-        help_text=(
+        help_text=_(
             "Say what was wrong with how your report was handled and what outcome you expect. "
             "Include anything new, such as the date and amount of a charge or a delivery notice. "
             "Do not include passwords or full card numbers."
         ),
         error_messages={
-            "required": "Tell us why you disagree with the decision.",
-            "min_length": (
-                f"Please describe your reason in at least {REASON_MIN_LENGTH} characters, so "
-                "the team can review it."
-            ),
-            "max_length": "Please keep your reason under 5000 characters.",
+            "required": _("Tell us why you disagree with the decision."),
+            "min_length": MIN_LENGTH_MESSAGE,
+            "max_length": _("Please keep your reason under 5000 characters."),
         },
     )
     screenshots = MultipleImageField(
-        label="Screenshots (optional)",
-        help_text=f"Up to {MAX_SCREENSHOTS} PNG, JPEG or WebP images, 10 MB each.",
+        label=_("Screenshots (optional)"),
+        help_text=format_lazy(
+            _("Up to {count} PNG, JPEG or WebP images, 10 MB each."), count=MAX_SCREENSHOTS
+        ),
     )
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if len(reason) < REASON_MIN_LENGTH:
-            raise ValidationError(
-                self.fields["reason"].error_messages["min_length"], code="min_length"
-            )
+            raise ValidationError(str(MIN_LENGTH_MESSAGE), code="min_length")
         return reason
 
 

@@ -48,6 +48,8 @@ class Appeal(models.Model):
     reply = models.TextField(
         blank=True, max_length=5000, help_text="Shown to the reporter with the outcome."
     )
+    # The language the reporter used, so the outcome e-mail reaches them in it too.
+    language = models.CharField(max_length=10, blank=True)
     # The report's status after an overturn (empty when upheld or still open).
     new_status = models.CharField(max_length=10, choices=Status.choices, blank=True)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.http import Http404, QueryDict
+from django.utils.translation import gettext as _
 
 from reports.models import Category, MiniApp, Report, Status
 
@@ -44,21 +45,25 @@ def appeal_eligibility(*, report: Report) -> Eligibility:
     if report.category != Category.PAYMENT:
         return Eligibility(
             False,
-            "Appeals are available for payment and order reports only. If you still need "
-            "help with this problem, please file a new report.",
+            _(
+                "Appeals are available for payment and order reports only. If you still need "
+                "help with this problem, please file a new report."
+            ),
             latest,
         )
     if report.status == Status.PENDING:
         return Eligibility(
             False,
-            "This report is still being handled. You can appeal once the team has resolved "
-            "or dismissed it.",
+            _(
+                "This report is still being handled. You can appeal once the team has resolved "
+                "or dismissed it."
+            ),
             latest,
         )
     if latest is not None and latest.is_open:
         return Eligibility(
             False,
-            "Your appeal of this decision is being reviewed. We will e-mail you the outcome.",
+            _("Your appeal of this decision is being reviewed. We will e-mail you the outcome."),
             latest,
         )
     # Handled again only by a resolve/dismiss after the decision; an overturn's own new
@@ -66,8 +71,10 @@ def appeal_eligibility(*, report: Report) -> Eligibility:
     if latest is not None and report.handled_at <= latest.decided_at:
         return Eligibility(
             False,
-            "This decision has already been reviewed on appeal. You can appeal again only "
-            "if the report is handled again.",
+            _(
+                "This decision has already been reviewed on appeal. You can appeal again only "
+                "if the report is handled again."
+            ),
             latest,
         )
     return Eligibility(True, "", latest)

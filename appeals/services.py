@@ -13,7 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from reports.images import ProcessedImage
 from reports.models import Report, ReportEvent, Status
@@ -70,6 +71,7 @@ def appeal_submit(
                 appealed_handled_at=report.handled_at,
                 created_at=now,
                 due_at=Appeal.due_from(now),
+                language=translation.get_language() or "",
             )
             for position, image in enumerate(screenshots):
                 _screenshot_store(appeal=appeal, image=image, position=position, stored=stored)
@@ -90,7 +92,7 @@ def appeal_submit(
         # The database's own rule (one open appeal, one per handling) caught a race.
         screenshots_delete_files(stored)
         raise AppealRefused(
-            "Your appeal of this decision is being reviewed. We will e-mail you the outcome."
+            _("Your appeal of this decision is being reviewed. We will e-mail you the outcome.")
         ) from None
     except BaseException:
         screenshots_delete_files(stored)
@@ -231,7 +233,7 @@ def _email_reporter_received(*, appeal: Appeal, report: Report) -> None:
     }
     email_enqueue(
         to=appeal.contact_email,
-        subject=f"We received your appeal of report {report.report_id}",
+        subject=_("We received your appeal of report %(id)s") % {"id": report.report_id},
         body=render_to_string("appeals/email/appeal_received.txt", context),
         dedupe_key=f"appeal_received:{appeal.pk}",
     )
@@ -259,16 +261,21 @@ def _email_members_new_appeal(*, appeal: Appeal, report: Report) -> None:
 
 def _email_reporter_outcome(*, appeal: Appeal) -> None:
     report = appeal.report
-    outcome = "upheld" if appeal.state == Appeal.State.UPHELD else "overturned"
     context = {
         "appeal": appeal,
         "report": report,
         "mini_app": report.mini_app,
         "page_url": _appeal_page_url(report),
     }
-    email_enqueue(
-        to=appeal.contact_email,
-        subject=f"Your appeal of report {report.report_id}: decision {outcome}",
-        body=render_to_string("appeals/email/appeal_outcome.txt", context),
-        dedupe_key=f"appeal_outcome:{appeal.pk}",
-    )
+    # Written in the reporter's language, whoever decides the appeal.
+    with translation.override(appeal.language or settings.LANGUAGE_CODE):
+        if appeal.state == Appeal.State.UPHELD:
+            subject = _("Your appeal of report %(id)s: the decision stands")
+        else:
+            subject = _("Your appeal of report %(id)s: the decision was overturned")
+        email_enqueue(
+            to=appeal.contact_email,
+            subject=subject % {"id": report.report_id},
+            body=render_to_string("appeals/email/appeal_outcome.txt", context),
+            dedupe_key=f"appeal_outcome:{appeal.pk}",
+        )

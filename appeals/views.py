@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.images import screenshot_response
@@ -53,7 +54,9 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
                 eligibility = selectors.appeal_eligibility(report=report)
                 form = None
             else:
-                messages.success(request, "Your appeal was sent. We e-mailed you a confirmation.")
+                messages.success(
+                    request, _("Your appeal was sent. We e-mailed you a confirmation.")
+                )
                 return redirect(_appeal_page(report))
         else:
             status = 400

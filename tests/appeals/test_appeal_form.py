@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 Kind = ReportEvent.Kind
 
 
-def post_appeal(client, report, key=None, **data):
+def post_appeal(client, report, key=None, HTTP_ACCEPT_LANGUAGE="en", **data):  # noqa: N803
     data = {"contact_email": "reporter@example.net", "reason": REASON, **data}
-    return client.post(appeal_url(report, key), data)
+    return client.post(appeal_url(report, key), data, HTTP_ACCEPT_LANGUAGE=HTTP_ACCEPT_LANGUAGE)
 
 
 def nothing_stored():
@@ -162,3 +162,23 @@ def test_at_most_three_screenshots(client, resolved_report):
     assert response.status_code == 400
     assert "Attach at most 3 screenshots." in response.content.decode()
     assert nothing_stored()
+
+
+def test_a_spanish_reporter_appeals_and_hears_back_in_spanish(client, resolved_report, owner):
+    from appeals.services import appeal_uphold
+    from reports.outbox import email_deliver
+
+    page = client.get(appeal_url(resolved_report), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Enviar apelación" in page and "Tu dirección de correo" in page
+    response = post_appeal(client, resolved_report, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 302
+    appeal = Appeal.objects.get()
+    assert appeal.language == "es"
+    received = OutboundEmail.objects.get(dedupe_key=f"appeal_received:{appeal.pk}")
+    assert received.subject == f"Recibimos tu apelación del reporte {resolved_report.report_id}"
+    assert "También puedes escribir al desarrollador a help@acme.example." in received.body
+    # The developer works in English; the reporter still reads the outcome in Spanish.
+    appeal_uphold(appeal=appeal, actor=owner, reply="Revisamos el pago.")
+    outcome = OutboundEmail.objects.get(dedupe_key=f"appeal_outcome:{appeal.pk}")
+    assert "la decisión se mantiene" in outcome.subject
+    assert email_deliver(email_id=outcome.pk)

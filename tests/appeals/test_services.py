@@ -175,7 +175,7 @@ def test_uphold_keeps_the_decision_and_tells_the_reporter(resolved_report, make_
     assert event.actor == owner and event.data == {"appeal": appeal.pk}
     [outcome] = deliver_all()
     assert outcome.to == ["reporter@example.net"]
-    assert "decision upheld" in outcome.subject
+    assert "the decision stands" in outcome.subject
     assert "The refund was sent." in outcome.body
     assert "You can also reach the developer at help@acme.example." in outcome.body
     assert "Refund sent on the 3rd" not in outcome.body
@@ -203,7 +203,7 @@ def test_overturn_changes_the_report_decision(handled_report, make_appeal, owner
     assert event.actor == owner
     assert event.data == {"previous_status": "dismissed", "status": "resolved"}
     [outcome] = deliver_all()
-    assert "decision overturned" in outcome.subject
+    assert "the decision was overturned" in outcome.subject
     assert "Your report is now Resolved." in outcome.body
     assert "Refund issued today." in outcome.body
 
