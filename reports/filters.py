@@ -79,9 +79,9 @@ class ReportOrderingFilter(django_filters.OrderingFilter):
 
 
 class DetailsMatch(Func):
-    """PostgreSQL full-text match on the details, written exactly as the GIN index expression
+    """PostgreSQL full-text match on the stored vector of the details (migration 0004, GIN
 
-    (`to_tsvector('simple', details)`, migration 0003) so the planner can use it.
+    indexed), a column the ORM does not model: it is named here, next to the details column.
     """
 
     output_field = BooleanField()
@@ -90,11 +90,14 @@ class DetailsMatch(Func):
         super().__init__(F("details"), Value(tsquery))
 
     def as_sql(self, compiler, connection, **extra_context):
-        column_sql, column_params = compiler.compile(self.source_expressions[0])
+        details_sql, column_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
+        # `"alias"."details"` -> `"alias"."details_search"`: the same row, its stored vector.
+        vector_sql = details_sql[: details_sql.rfind(".") + 1] + connection.ops.quote_name(
+            "details_search"
+        )
         return (
-            f"to_tsvector('simple'::regconfig, {column_sql}) "
-            f"@@ to_tsquery('simple'::regconfig, {query_sql})",
+            f"{vector_sql} @@ to_tsquery('simple'::regconfig, {query_sql})",
             [*column_params, *query_params],
         )
 
@@ -108,21 +111,23 @@ def prefix_tsquery(text: str) -> str:
     return " & ".join(f"'{word}':*" for word in words)
 
 
-def search_q(text: str) -> Q:
-    """Exact report ID / Open ID / order ID, or all the words in the details."""
-    text = text.strip()
-    match = Q(pk__in=[])
-    if text and not any(ch.isspace() for ch in text):
-        match |= Q(report_id=text.upper()) | Q(open_id=text) | Q(order_id=text)
+def exact_q(text: str) -> Q | None:
+    """Report ID, Open ID or order ID, exactly (IDs hold no spaces)."""
+    if not text or any(ch.isspace() for ch in text):
+        return None
+    return Q(report_id=text.upper()) | Q(open_id=text) | Q(order_id=text)
+
+
+def details_q(text: str) -> Q:
+    """All the words in the details: full-text on PostgreSQL, LIKE elsewhere."""
     if connection.vendor == "postgresql":
         tsquery = prefix_tsquery(text)
-        if tsquery:
-            match |= Q(DetailsMatch(tsquery))
-    else:
-        words = text.split()[:8]
-        if words:
-            match |= Q(*[Q(details__icontains=word) for word in words])
-    return match
+        return Q(DetailsMatch(tsquery)) if tsquery else Q(pk__in=[])
+    words = text.split()[:8]
+    return Q(*[Q(details__icontains=word) for word in words]) if words else Q(pk__in=[])
+
+
+EXACT_MATCH_LIMIT = 500
 
 
 class ReportFilterForm(forms.Form):
@@ -202,8 +207,32 @@ class ReportFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = ReportFilterForm
 
+    # Set when the search went to the words of the details (not an exact ID match).
+    words_searched = False
+
     def filter_search(self, queryset, name, value):
-        return queryset.filter(search_q(value)) if value.strip() else queryset
+        """An exact ID match wins (one indexed lookup); otherwise the words of the details.
+
+        Kept apart rather than OR-ed into one query, so each side gets its own index plan.
+        """
+        text = value.strip()
+        if not text:
+            return queryset
+        exact = self._exact_ids(queryset, text)
+        if exact:
+            return queryset.filter(pk__in=exact)
+        self.words_searched = True
+        return queryset.filter(details_q(text))
+
+    def _exact_ids(self, queryset, text: str) -> list[int]:
+        condition = exact_q(text)
+        if condition is None:
+            return []
+        cache = self.__dict__.setdefault("_exact_cache", {})
+        if text not in cache:
+            ids = queryset.filter(condition).order_by().values_list("pk", flat=True)
+            cache[text] = list(ids[:EXACT_MATCH_LIMIT])
+        return cache[text]
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_tab_q(value))

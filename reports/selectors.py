@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 from django.db.models import F, Field, Func, Prefetch, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.http import Http404
@@ -15,9 +15,9 @@ from .filters import ReportFilter, StatusTab, order_by_sort, sort_columns, statu
 from .models import MiniApp, Report, ReportEvent, Screenshot
 
 PAGE_SIZE = 50
-# Tab counts stop counting here ("10,000+"): exact counts of a million rows cost a full scan
-# on every page view, a bounded count costs at most this many index entries.
-TAB_COUNT_CAP = 10_000
+# Tab counts stop counting here ("1,000+"): exact counts of a million rows cost a full scan
+# on every page view, a bounded count costs at most this many rows per tab.
+TAB_COUNT_CAP = 1_000
 
 
 def mini_apps_for_user(*, user: AbstractBaseUser) -> QuerySet[MiniApp]:
@@ -41,11 +41,13 @@ def mini_app_for_member(*, user: AbstractBaseUser, slug: str) -> MiniApp:
 class Tab:
     value: str
     label: str
-    count: int
+    count: int | None  # None: not counted (a word search counts only "All")
     capped: bool
 
     @property
     def count_display(self) -> str:
+        if self.count is None:
+            return ""
         return f"{self.count:,}+" if self.capped else f"{self.count:,}"
 
 
@@ -87,8 +89,9 @@ def report_filter(*, mini_app: MiniApp, params: Mapping) -> ReportFilter:
 def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SIZE) -> ReportPage:
     """One page of the list, by keyset (`after` / `before` a report ID), never by OFFSET:
 
-    page 20,000 costs what page 1 costs. Queries: the issue-type choices, the tab counts (one
-    statement), the anchor row if paging, the page, its screenshots.
+    page 20,000 costs what page 1 costs. Queries: the issue-type choices, the exact-ID lookup
+    (when searching), the tab counts (one statement), the anchor row if paging, the page and
+    its screenshots; a word search adds its bounded match count and planner settings.
     """
     filterset = report_filter(mini_app=mini_app, params=params)
     sort = filterset.sort
@@ -97,42 +100,97 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
         Prefetch("screenshots", queryset=Screenshot.objects.order_by("position"))
     )
     after, before = params.get("after", ""), params.get("before", "")
-    anchor_id = after or before
     anchor = None
-    if anchor_id:
+    if after or before:
         anchor = (
             reports_base(mini_app=mini_app)
-            .filter(report_id=anchor_id[:16].upper())
+            .filter(report_id=(after or before)[:16].upper())
             .values(*columns)
             .first()
         )
     page = ReportPage(
         filterset=filterset,
         reports=[],
-        tabs=report_tabs(filterset=filterset),
+        tabs=[],
         sort=sort,
         errors=[str(e) for errors in filterset.errors.values() for e in errors],
     )
-    if anchor and before:
+    backwards = bool(anchor and before)
+    if backwards:
         # The previous page: walk backwards from the anchor, then put the rows back in order.
-        backwards = order_by_sort(queryset, sort[1:] if descending else f"-{sort}")
-        rows = list(backwards.filter(_after(columns, anchor, not descending))[: page_size + 1])
-        has_more_before = len(rows) > page_size
-        page.reports = with_deadlines(rows[:page_size][::-1])
-        page.is_first = not has_more_before
-        page.previous_cursor = page.reports[0].report_id if has_more_before else None
+        queryset = order_by_sort(queryset, sort[1:] if descending else f"-{sort}")
+        queryset = queryset.filter(_after(columns, anchor, not descending))
+    elif anchor:
+        queryset = queryset.filter(_after(columns, anchor, descending))
+    if filterset.words_searched and connection.vendor == "postgresql":
+        page.tabs = _word_search_tabs()
+        rows = _word_search_rows(queryset[: page_size + 1])
+    else:
+        page.tabs = report_tabs(filterset=filterset)
+        rows = list(queryset[: page_size + 1])
+    more = len(rows) > page_size
+    rows = with_deadlines(rows[:page_size])
+    if backwards:
+        page.reports = rows[::-1]
+        page.is_first = not more
+        page.previous_cursor = page.reports[0].report_id if more else None
         page.next_cursor = page.reports[-1].report_id if page.reports else None
         return page
-    if anchor:
-        queryset = queryset.filter(_after(columns, anchor, descending))
-        page.is_first = False
-    rows = with_deadlines(list(queryset[: page_size + 1]))
-    page.reports = rows[:page_size]
-    if len(rows) > page_size:
-        page.next_cursor = page.reports[-1].report_id
-    if anchor and page.reports:
-        page.previous_cursor = page.reports[0].report_id
+    page.reports = rows
+    page.is_first = anchor is None
+    page.next_cursor = rows[-1].report_id if more else None
+    page.previous_cursor = rows[0].report_id if anchor and rows else None
     return page
+
+
+# A word search has two good plans and the planner cannot tell them apart on skewed text:
+# common words: walk the sort's index and check each row's stored vector, the page fills within
+# a few hundred rows; rare words: read the full-text index and sort the few matches. The first is
+# tried under a short statement timeout; if it runs out, the second answers. Same rows either way.
+WORD_SEARCH_WALK_TIMEOUT_MS = 60
+
+
+PLANNER_SETTINGS = (
+    "enable_bitmapscan",
+    "enable_seqscan",
+    "enable_indexscan",
+    "enable_indexonlyscan",
+    "max_parallel_workers_per_gather",
+    "statement_timeout",
+)
+
+
+def _set(cursor, **settings) -> None:
+    for name, value in settings.items():
+        cursor.execute(f"SET LOCAL {name} = {value}")
+
+
+def _word_search_rows(page_query: QuerySet) -> list[Report]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        try:
+            _set(cursor, enable_bitmapscan="off", enable_seqscan="off")
+            _set(cursor, max_parallel_workers_per_gather=0)
+            _set(cursor, statement_timeout=WORD_SEARCH_WALK_TIMEOUT_MS)
+            try:
+                with transaction.atomic():  # a savepoint: a cancelled walk leaves the rest usable
+                    return list(page_query.all())
+            except OperationalError:
+                pass
+            _set(cursor, statement_timeout=0, enable_bitmapscan="on")
+            _set(cursor, enable_indexscan="off", enable_indexonlyscan="off")
+            return list(page_query.all())
+        finally:
+            # SET LOCAL lasts to the end of the outermost transaction, which may not be ours
+            # (ATOMIC_REQUESTS, tests): put everything back now.
+            for name in PLANNER_SETTINGS:
+                cursor.execute(f"SET LOCAL {name} TO DEFAULT")
+
+
+def _word_search_tabs() -> list[Tab]:
+    """Under a word search the tabs filter but do not count: counting the matches of a common
+    word means reading every one of them."""
+    tabs = [(StatusTab.ALL, "All")] + StatusTab.CHOICES
+    return [Tab(value=value, label=label, count=None, capped=False) for value, label in tabs]
 
 
 def report_tabs(*, filterset: ReportFilter) -> list[Tab]:

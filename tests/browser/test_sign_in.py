@@ -11,7 +11,7 @@ def test_developer_signs_in_and_lands_on_their_reports(page, owner, make_report)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="User reports")).to_be_visible()
-    expect(page.get_by_role("cell", name=report.report_id)).to_be_visible()
+    expect(page.get_by_role("cell", name=report.report_id, exact=True)).to_be_visible()
 
 
 def test_wrong_password_says_so(page, owner):

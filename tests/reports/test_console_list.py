@@ -254,3 +254,28 @@ def test_odd_search_text_never_breaks_the_list(client, member, make_report, text
     make_report(details="Plain words")
     response = client.get(list_url(), {"q": text})
     assert response.status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_a_slow_word_search_walk_falls_back_and_leaves_no_settings_behind(mini_app, make_report):
+    from django.db.models.expressions import RawSQL
+
+    from reports.selectors import _word_search_rows
+
+    report = make_report(details="Refund please")
+    # A walk that cannot finish within the timeout: the index plan must answer instead.
+    slow = Report.objects.filter(mini_app=mini_app).annotate(
+        slow=RawSQL("pg_sleep(0.2) IS NOT NULL", [])
+    )
+    assert [r.report_id for r in _word_search_rows(slow)] == [report.report_id]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
+        cursor.execute("SHOW enable_bitmapscan")
+        assert cursor.fetchone()[0] == "on"
+
+
+def test_word_search_finds_prefixes_as_you_type(client, member, make_report):
+    match = make_report(details="Charged twice for one order")
+    make_report(details="Nothing relevant")
+    assert ids_in(get(client, "?q=charg+twi")) == [match.report_id]
