@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.images import screenshot_response
+from reports.images import MAX_BYTES, MAX_SCREENSHOTS, screenshot_response
 from reports.selectors import mini_app_for_member
 from reports.services import ReportConflict, ReportRuleError
 
@@ -26,6 +26,16 @@ def _appeal_page(report) -> str:
 
 # --- The reporter's side (keyed by the report's access key, no sign-in)
 
+# Three screenshots of 10 MB each, plus room for the text fields and multipart overhead.
+MAX_APPEAL_BODY = MAX_SCREENSHOTS * MAX_BYTES + 1024 * 1024
+
+
+def _body_too_large(request: HttpRequest) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_APPEAL_BODY
+    except ValueError:
+        return True
+
 
 @require_http_methods(["GET", "POST"])
 def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
@@ -33,12 +43,21 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
         app_slug=app_slug, report_id=report_id, key=request.GET.get("key", "")
     )
     eligibility = selectors.appeal_eligibility(report=report)
-    status = 200
-    form = None
+    form, status, form_error = None, 200, ""
+    # An oversized upload is refused from its header, before a byte of it is read.
+    posted = request.method == "POST" and not _body_too_large(request)
+    if request.method == "POST" and not posted:
+        status = 413
+        form_error = _(
+            "Your screenshots are too large together. Attach at most %(count)d images of "
+            "10 MB each, then send the appeal again."
+        ) % {"count": MAX_SCREENSHOTS}
     if eligibility.allowed:
         initial = {"contact_email": report.contact_email}
-        form = AppealForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST":
+        form = AppealForm(
+            request.POST if posted else None, request.FILES if posted else None, initial=initial
+        )
+    if posted:
         if not eligibility.allowed:
             status = 409  # refused exactly as the page explains, whatever was posted
         elif form.is_valid():
@@ -66,6 +85,7 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
         "eligibility": eligibility,
         "appeal": eligibility.latest,
         "form": form,
+        "form_error": form_error,
         "status_url": (
             f"/help/{report.mini_app.slug}/tickets/{report.report_id}/?key={report.access_key}"
         ),

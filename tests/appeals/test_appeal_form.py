@@ -182,3 +182,19 @@ def test_a_spanish_reporter_appeals_and_hears_back_in_spanish(client, resolved_r
     outcome = OutboundEmail.objects.get(dedupe_key=f"appeal_outcome:{appeal.pk}")
     assert "la decisión se mantiene" in outcome.subject
     assert email_deliver(email_id=outcome.pk)
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(client, resolved_report):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    body = encode_multipart(BOUNDARY, {"contact_email": "a@example.net", "reason": REASON})
+    response = client.generic(
+        "POST",
+        appeal_url(resolved_report),
+        body,
+        content_type=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(40 * 1024 * 1024),  # what the browser announces
+    )
+    assert response.status_code == 413
+    assert "too large together" in response.content.decode()
+    assert nothing_stored()
