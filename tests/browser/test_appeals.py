@@ -33,8 +33,7 @@ def test_reporter_appeals_and_the_developer_overturns(new_page, mini_app, owner)
 
     # The reporter appeals from the status page and sees the support e-mail.
     reporter.goto(status_url)
-    # TEMP until the status page includes the appeal section (integration step).
-    reporter.goto(status_url.replace("/?key=", "/appeal/?key="))
+    reporter.get_by_role("link", name="Not satisfied? Appeal this decision").click()
     expect(reporter.get_by_label(re.compile("^Your e-mail address"))).to_have_value(
         "ana@example.net"
     )
@@ -71,7 +70,7 @@ def test_reporter_appeals_and_the_developer_overturns(new_page, mini_app, owner)
     expect(developer.get_by_text("Appeal overturned: the report is now Pending.")).to_be_visible()
 
     # The reporter reads the outcome and the reply on the status page.
-    reporter.goto(status_url.replace("/?key=", "/appeal/?key="))  # TEMP until integration
+    reporter.goto(status_url)
     expect(reporter.get_by_text("the decision was overturned")).to_be_visible()
     expect(
         reporter.get_by_text("You are right: we reopened it and will refund you.")
