@@ -137,6 +137,26 @@ def _list_links(params: QueryDict, page: ReportPage) -> dict:
     }
 
 
+def _with_row_links(mini_app: MiniApp, reports: list[Report], shots=None) -> list[Report]:
+    """Each row's panel and screenshot URLs, reversed once per page rather than per cell."""
+    slug, marker = mini_app.slug, "REPORTID"
+    panel = reverse("reports:report_detail", args=[slug, marker])
+    image = reverse("reports:screenshot", args=[slug, marker, 0]).replace("/0/", "/{shot}/")
+    thumb = reverse("reports:screenshot_thumbnail", args=[slug, marker, 0])
+    thumb = thumb.replace("/0/", "/{shot}/")
+    for report in reports:
+        report_shots = shots if shots is not None else list(report.screenshots.all())
+        first = report_shots[0] if report_shots else None
+        report.first_shot, report.more_shots = first, max(len(report_shots) - 1, 0)
+        report.urls = {"panel": panel.replace(marker, report.report_id)}
+        if first:
+            report.urls["screenshot"] = image.replace(marker, report.report_id).format(
+                shot=first.pk
+            )
+            report.urls["thumbnail"] = thumb.replace(marker, report.report_id).format(shot=first.pk)
+    return reports
+
+
 def _sort_description(sort: str) -> str:
     label = SORT_LABELS[sort.lstrip("-")].lower()
     return f"{label}, {'descending' if sort.startswith('-') else 'ascending'}"
@@ -147,6 +167,7 @@ def _sort_description(sort: str) -> str:
 def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     page = reports_page(mini_app=mini_app, params=request.GET)
+    _with_row_links(mini_app, page.reports)
     fragment = _fragment(request)
     context = {
         "mini_app": mini_app,
@@ -181,14 +202,15 @@ def _panel(
     status: int = 200,
     changed: bool = False,
 ) -> HttpResponse:
-    with_deadlines([report])
+    screenshots = report_screenshots(report=report)
+    _with_row_links(mini_app, with_deadlines([report]), shots=screenshots)
     if form is None:
         notes = draft_notes if draft_notes is not None else report.notes
         form = ReportActionForm(initial={"version": report.version, "notes": notes})
     context = {
         "mini_app": mini_app,
         "report": report,
-        "screenshots": report_screenshots(report=report),
+        "screenshots": screenshots,
         "history": report_history(report=report),
         "form": form,
         "message": message,
