@@ -242,11 +242,12 @@ if not 0 <= DUE_SOON_DIGEST_HOUR <= 23 or PAST_DUE_INTERVAL_SECONDS < 1:
 # twice. The jobs are idempotent, so that would waste work, never double a mark or an e-mail.
 CELERY_BEAT_SCHEDULE = {
     # The 72-hour promise: mark pending reports past their deadline, within a minute of it,
-    # then e-mail each app's digest. A run left queued past the next one is dropped (expires).
+    # then e-mail each app's digest. Runs left queued while the workers were down expire
+    # instead of piling up (the next run marks everything anyway).
     "mark-past-due": {
         "task": "reports.tasks.mark_past_due",
         "schedule": float(PAST_DUE_INTERVAL_SECONDS),
-        "options": {"expires": PAST_DUE_INTERVAL_SECONDS},
+        "options": {"expires": max(PAST_DUE_INTERVAL_SECONDS, 30)},
     },
     # Catch-up for a past-due digest whose task was never queued (broker down after the mark).
     "send-past-due-digests": {

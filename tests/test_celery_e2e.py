@@ -1,6 +1,7 @@
 """The 72-hour promise kept by the running system: a real Celery worker and a real beat, as
-separate processes on Redis, mark reports whose deadline passes during the test and e-mail
-the digest; then both stop cleanly.
+separate processes on Redis (production's shape), mark reports whose deadline passes during the
+test and e-mail the digest; then both stop cleanly. The same again with `make run`'s single
+`worker --beat` on the embedded filesystem broker.
 
 The processes must share the test's database. On PostgreSQL that is the test database itself
 (`transaction=True` commits the rows, so other processes see them). On SQLite the test database
@@ -18,6 +19,7 @@ import sys
 import textwrap
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -84,27 +86,44 @@ for row in result["outbox"]:
 """
 
 
-@pytest.fixture
-def system_env(tmp_path, catalogue) -> dict[str, str]:
-    """The environment of every process of the run: the test's Redis, database and var dir."""
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.fail("REDIS_URL is not set: the Celery end-to-end test needs a real Redis.")
+@dataclass
+class System:
+    broker: str
+    env: dict[str, str]
+
+
+@pytest.fixture(params=["redis", "filesystem"])
+def system(request, tmp_path, catalogue) -> System:
+    """The environment of every process of the run: its broker, database and var dir.
+
+    "redis" is production's shape (a worker and a separate beat on Redis); "filesystem" is
+    `make run`'s (one `worker --beat` on kombu's filesystem broker under VAR_DIR).
+    """
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "EMAIL_HOST", "EMAIL_BACKEND", "DJANGO_SETTINGS_MODULE"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "EMAIL_HOST",
+            "EMAIL_BACKEND",
+            "DJANGO_SETTINGS_MODULE",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="true",
-        REDIS_URL=redis_url,
         VAR_DIR=str(tmp_path),  # e-mails land in tmp_path/mail, beat's state file here too
         CELERY_QUEUE=f"e2e-{uuid.uuid4().hex}",  # nothing else on this Redis takes our tasks
         PAST_DUE_INTERVAL_SECONDS="1",
         SITE_URL="https://desk.example",
         PYTHONUNBUFFERED="1",
     )
+    if request.param == "redis":
+        if not os.environ.get("REDIS_URL"):
+            pytest.fail("REDIS_URL is not set: the Celery end-to-end test needs a real Redis.")
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
     if connection.vendor == "postgresql":
         database = connection.settings_dict
         env["DATABASE_URL"] = (
@@ -121,10 +140,11 @@ def system_env(tmp_path, catalogue) -> dict[str, str]:
             timeout=120,
         )
         assert migrate.returncode == 0, migrate.stderr
-    yield env
-    client = redis.Redis.from_url(redis_url)
-    client.delete(env["CELERY_QUEUE"])  # whatever a stopped worker left unconsumed
-    client.close()
+    yield System(broker=request.param, env=env)
+    if request.param == "redis":
+        client = redis.Redis.from_url(env["REDIS_URL"])
+        client.delete(env["CELERY_QUEUE"])  # whatever a stopped worker left unconsumed
+        client.close()
 
 
 def run_django(env: dict[str, str], script: str, **values) -> dict:
@@ -173,6 +193,10 @@ def stop(process: subprocess.Popen) -> int | None:
         return None
 
 
+def logs(tmp_path: Path) -> str:
+    return "\n".join(f"{path.name}:\n{path.read_text()}" for path in sorted(tmp_path.glob("*.log")))
+
+
 def delivered_emails(mail_dir: Path) -> list[email.message.EmailMessage]:
     """The messages Django's file backend wrote (each file holds one or more, with separators)."""
     messages = []
@@ -183,33 +207,33 @@ def delivered_emails(mail_dir: Path) -> list[email.message.EmailMessage]:
     return messages
 
 
-def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system_env, tmp_path):
-    seeded = run_django(system_env, SEED, SECONDS=SECONDS_TO_DEADLINE)
+def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system, tmp_path):
+    env = system.env
+    seeded = run_django(env, SEED, SECONDS=SECONDS_TO_DEADLINE)
     assert seeded["marked_at_seed"] == []
-    worker_log, beat_log = tmp_path / "worker.log", tmp_path / "beat.log"
-    worker = start(
-        system_env,
-        worker_log,
-        "worker",
-        "--pool=solo",
-        "--without-mingle",
-        "--without-gossip",
-        f"--hostname=e2e-{uuid.uuid4().hex[:8]}@%h",
-    )
-    beat = start(system_env, beat_log, "beat", f"--schedule={tmp_path / 'beat-schedule'}")
+    schedule = f"--schedule={tmp_path / 'beat-schedule'}"
+    log = tmp_path / "celery.log"
+    if system.broker == "redis":  # production: a worker, and exactly one beat beside it
+        worker_args = ["--pool=solo", "--without-mingle", "--without-gossip"]
+        processes = [
+            start(env, log, "worker", *worker_args, f"--hostname=e2e-{uuid.uuid4().hex[:8]}@%h"),
+            start(env, tmp_path / "beat.log", "beat", schedule),
+        ]
+    else:  # make run's line: one worker with embedded beat
+        processes = [start(env, log, "worker", "--beat", "--concurrency=2", schedule)]
     try:
         deadline = time.monotonic() + WAIT_LIMIT
         messages = []
         while time.monotonic() < deadline and not messages:
-            assert worker.poll() is None, worker_log.read_text()
-            assert beat.poll() is None, beat_log.read_text()
+            assert all(process.poll() is None for process in processes), logs(tmp_path)
             messages = delivered_emails(tmp_path / "mail")
             time.sleep(0.2)  # polling for the system's effect, not a timing assertion
     finally:
-        worker_code, beat_code = stop(worker), stop(beat)
-    logs = f"worker:\n{worker_log.read_text()}\nbeat:\n{beat_log.read_text()}"
-    assert messages, f"no digest e-mail within {WAIT_LIMIT} s\n{logs}"
-    assert worker_code == 0 and beat_code is not None, logs  # both stopped on SIGTERM
+        exit_codes = [stop(process) for process in processes]
+    messages = delivered_emails(tmp_path / "mail")  # read again: complete now that all stopped
+    assert messages, f"no digest e-mail within {WAIT_LIMIT} s\n{logs(tmp_path)}"
+    assert exit_codes[0] == 0 and None not in exit_codes, logs(tmp_path)  # stopped by SIGTERM
+    assert "Sending due task mark-past-due" in logs(tmp_path)
 
     # The digest: one e-mail to the member, listing exactly the reports that fell due.
     [digest] = messages
@@ -222,7 +246,7 @@ def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system_
         assert report_id not in body
 
     # The database, as the running system left it.
-    state = run_django(system_env, OBSERVE)
+    state = run_django(env, OBSERVE)
     due_at = datetime.fromisoformat(seeded["due_at"])
     for report_id in seeded["falling_due"]:
         facts = state[report_id]
@@ -234,4 +258,3 @@ def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system_
     [outbox_row] = state["outbox"]
     assert outbox_row["to"] == "owner@acme.example" and outbox_row["sent_at"]
     assert outbox_row["dedupe_key"].startswith("past_due:")
-    assert "Sending due task mark-past-due" in beat_log.read_text()
