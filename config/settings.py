@@ -263,8 +263,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The outbox sweep: e-mails queued while the broker was down go out once it is back.
     "deliver-pending-emails": {"task": "reports.tasks.deliver_pending_emails", "schedule": 60.0},
-    # Appeals carry the same 72-hour promise: mark open appeals past their deadline.
-    "mark-appeals-past-due": {"task": "appeals.tasks.mark_past_due", "schedule": 60.0},
+    # Appeals carry the same 72-hour promise: mark open appeals past their deadline, on the
+    # reports' interval. A run left queued past the next one is dropped (expires).
+    "mark-appeals-past-due": {
+        "task": "appeals.tasks.mark_past_due",
+        "schedule": float(PAST_DUE_INTERVAL_SECONDS),
+        "options": {"expires": PAST_DUE_INTERVAL_SECONDS},
+    },
 }
 
 # --- The 72-hour rule, in one place.
