@@ -14,18 +14,24 @@ from reports.tasks import deliver_pending_emails
 pytestmark = pytest.mark.django_db
 
 
+def _point_celery_at(url: str) -> None:
+    # Forget the cached pools, so the next publish looks up (or creates) the pool of `url`.
+    # Never close them: kombu keeps one pool per URL for the whole process, and a closed one
+    # would break every later publish to the real broker.
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def dead_broker():
-    """Point the real Celery app at a closed port, then restore it."""
+    """Point the real Celery app at a closed port; the returned function (and teardown)
+    points it back at the real broker."""
     original = celery_app.conf.broker_url
-    celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
-    celery_app.pool.force_close_all()
-    celery_app._pool = None
+    _point_celery_at("redis://127.0.0.1:1/0")
 
     def revive():
-        celery_app.conf.broker_url = original
-        celery_app.pool.force_close_all()
-        celery_app._pool = None
+        _point_celery_at(original)
 
     yield revive
     revive()
