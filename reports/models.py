@@ -238,18 +238,25 @@ class Report(models.Model):
             models.Index(
                 fields=["mini_app", "issue_type", "created_at", "id"], name="report_app_type"
             ),
-            # Console list: the category filter.
+            # Console list: the category filter, and the category filter within a status tab
+            # (its page and its bounded tab counts, read from the index alone).
             models.Index(
                 fields=["mini_app", "category", "created_at", "id"], name="report_app_category"
+            ),
+            models.Index(
+                fields=["mini_app", "category", "status", "created_at", "id"],
+                name="report_app_category_status",
             ),
             # Console list: the Time left sort, on All and on the Pending tab.
             models.Index(fields=["mini_app", "due_at", "id"], name="report_app_due"),
             models.Index(
                 fields=["mini_app", "status", "due_at", "id"], name="report_app_status_due"
             ),
-            # Console list: the Past due tab (pending and marked), newest first.
+            # Console list: the Past due tab (pending and marked), newest first; its count under
+            # a category or issue-type filter reads the included columns, not the table.
             models.Index(
                 fields=["mini_app", "created_at", "id"],
+                include=["category", "issue_type"],
                 condition=Q(status=Status.PENDING, past_due_at__isnull=False),
                 name="report_app_late",
             ),
