@@ -268,7 +268,7 @@ CELERY_BEAT_SCHEDULE = {
     "mark-appeals-past-due": {
         "task": "appeals.tasks.mark_past_due",
         "schedule": float(PAST_DUE_INTERVAL_SECONDS),
-        "options": {"expires": PAST_DUE_INTERVAL_SECONDS},
+        "options": {"expires": max(PAST_DUE_INTERVAL_SECONDS, 30)},
     },
 }
 
