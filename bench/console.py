@@ -8,7 +8,7 @@ loopback port (2 sync workers, this machine has 2 cores), signs in with a real H
 Targets: list and panel p95 < 50 ms, free-text search p95 < 150 ms, exact-ID search p95 < 20 ms.
 
   BENCH_REQUESTS=200 (timed requests per case), BENCH_DATABASE_URL (the server to use; its
-  database name is ignored), BENCH_PORT=8765.
+  database name is ignored), BENCH_PORT (default: a free loopback port).
 """
 
 import os
@@ -34,7 +34,16 @@ APPS |= {"bench-c": 100_000, "bench-d": 100_000}
 BIG = "bench-big"
 USER, PASSWORD = "bench@example.com", "bench-password"
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# A fresh port each run: never measure some other server that happens to listen on a fixed one.
+PORT = int(os.environ.get("BENCH_PORT") or free_port())
 
 
 def database_url(name: str) -> str:
