@@ -78,7 +78,7 @@ def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime
         this_run = candidates.filter(**{field: now})
         counts = dict(
             this_run.order_by()
-            .values_list("mini_app")
+            .values("mini_app")
             .annotate(count=Count("id"))
             .values_list("mini_app", "count")
         )
@@ -99,16 +99,14 @@ def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime
             html_body = render_to_string(f"reports/email/{digest.key}.html", context)
             stamp = int(now.timestamp() * 1_000_000)
             for user in members:
-                queued += (
-                    email_enqueue(
-                        to=user.email,
-                        subject=" ".join(subject.split()),
-                        body=body,
-                        html_body=html_body,
-                        dedupe_key=f"{digest.key}:{app_id}:{user.pk}:{stamp}",
-                    )
-                    is not None
+                email = email_enqueue(
+                    to=user.email,
+                    subject=" ".join(subject.split()),
+                    body=body,
+                    html_body=html_body,
+                    dedupe_key=f"{digest.key}:{app_id}:{user.pk}:{stamp}",
                 )
+                queued += email is not None  # None: this very e-mail was queued already
     return queued
 
 
