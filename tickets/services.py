@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from reports.images import ProcessedImage
+from reports.middleware import timezone_from_name
 from reports.models import MiniApp, Report
 from reports.outbox import email_enqueue
 from reports.services import ReportInput, report_submit
@@ -30,10 +31,8 @@ class SubmitOutcome:
 
 
 def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name) if name else zoneinfo.ZoneInfo("UTC")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+    """The reporter's IANA zone (a cookie or form field: user input, so checked), else UTC."""
+    return timezone_from_name(name) or zoneinfo.ZoneInfo("UTC")
 
 
 def report_status_path(report: Report) -> str:

@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.images import screenshot_response
 from reports.models import Category, Report, Status
@@ -190,7 +191,7 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "tz_known": bool(tz_cookie) and tz.key == tz_cookie,
             "key": report.access_key,
             "status_url": request.build_absolute_uri(services.report_status_path(report)),
-            "response_hours": services.settings.REPORT_RESPONSE_HOURS,
+            "response_hours": settings.REPORT_RESPONSE_HOURS,
             "is_pending": report.status == Status.PENDING,
             "now": timezone.now(),
         },
@@ -216,10 +217,12 @@ def report_screenshot(
     return screenshot_response(shot, thumbnail=thumbnail)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @form_body_limit(MAX_SMALL_FORM_BYTES, too_large_page)
 def report_check(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = selectors.help_mini_app(slug=app_slug)
+    if request.method == "GET":  # the form lives on the help center's front page
+        return redirect(reverse("tickets:help_home", kwargs={"app_slug": mini_app.slug}))
     throttled = rate_limit_hit(name="check_ip", ident=client_ip(request))
     if throttled:
         return _rate_limited(request, throttled.retry_after, mini_app)

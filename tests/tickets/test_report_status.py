@@ -126,3 +126,17 @@ def test_a_late_pending_report_says_so(client, make_report):
     page = client.get(status_url(report)).content.decode()
     assert "Pending" in page
     assert "past its answer time" in page
+
+
+def test_an_unknown_timezone_cookie_falls_back_to_utc(client, make_report):
+    report = make_report()
+    client.cookies["reportdesk_tz"] = "../../etc/passwd"
+    page = client.get(status_url(report)).content.decode()
+    assert "(UTC)" in page
+    assert "did not tell us your time zone" in page
+
+
+def test_the_check_form_url_leads_back_to_the_help_center(client, mini_app):
+    response = client.get("/help/acme/check/")
+    assert response.status_code == 302
+    assert response["Location"] == "/help/acme/"
