@@ -125,8 +125,6 @@ def appeals_open_count(*, mini_app: MiniApp) -> int:
     return Appeal.objects.filter(mini_app=mini_app, state=Appeal.State.OPEN).count()
 
 
-def report_history(*, report: Report, public_only: bool) -> QuerySet:
-    events = report.events.select_related("actor").order_by("created_at", "id")
-    if public_only:
-        events = events.filter(kind__in=report.events.model.PUBLIC_KINDS)
-    return events
+def report_history(*, report: Report) -> QuerySet:
+    """The report's whole history, for the team (the panel); actors fetched with it."""
+    return report.events.select_related("actor").order_by("created_at", "id")

@@ -146,7 +146,7 @@ def appeal_detail(request: HttpRequest, app_slug: str, appeal_id: int) -> HttpRe
         "appeal": appeal,
         "report": appeal.report,
         "form": form,
-        "history": selectors.report_history(report=appeal.report, public_only=False),
+        "history": selectors.report_history(report=appeal.report),
     }
     return render(request, "appeals/appeal_detail.html", context, status=status)
 
