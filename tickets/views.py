@@ -24,6 +24,7 @@ from .signing import open_id_verify
 from .throttling import client_ip, rate_limit_hit
 
 TZ_COOKIE = "reportdesk_tz"
+FILED_COOKIE = "reportdesk_filed"  # shows "Report received" on the first view after filing
 CATEGORY_HELP = {
     Category.EXPERIENCE: gettext_noop(
         "Something in the app doesn't work as it should: it crashes, a feature fails, "
@@ -163,9 +164,18 @@ def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str)
             request,
             _("You already sent this report. Here it is; we did not file it a second time."),
         )
-    else:
-        request.session["tickets_just_filed"] = report.report_id
     response = redirect(services.report_status_path(report))
+    if not outcome.duplicate:
+        # A signed cookie, not the session: reporters never cost a session row.
+        response.set_signed_cookie(
+            FILED_COOKIE,
+            report.report_id,
+            salt=FILED_COOKIE,
+            max_age=600,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
     if cleaned.get("tz") and services.timezone_or_utc(cleaned["tz"]).key == cleaned["tz"]:
         response.set_cookie(TZ_COOKIE, cleaned["tz"], max_age=365 * 86400, samesite="Lax")
     return response
@@ -177,7 +187,8 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
     report = selectors.report_for_reporter(
         mini_app=mini_app, report_id=report_id, key=request.GET.get("key", "")
     )
-    just_filed = request.session.pop("tickets_just_filed", None) == report.report_id
+    filed = request.get_signed_cookie(FILED_COOKIE, default=None, salt=FILED_COOKIE, max_age=600)
+    just_filed = filed == report.report_id
     tz_cookie = request.COOKIES.get(TZ_COOKIE, "")
     tz = services.timezone_or_utc(tz_cookie)
     response = render(
@@ -200,6 +211,8 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
     # as a referrer (SECURE_REFERRER_POLICY is same-origin); "no-referrer" would make Chromium
     # send "Origin: null" with this page's forms, which CSRF rightly refuses.
     response["Cache-Control"] = "private, no-store"
+    if just_filed:
+        response.delete_cookie(FILED_COOKIE, samesite="Lax")  # "Report received" shows once
     return response
 
 

@@ -203,3 +203,15 @@ def test_the_received_event_is_public_history(client, mini_app):
 def test_no_email_given_queues_no_email(client, mini_app):
     post(client, "experience", {"issue_type": "experience.crash", "details": "x"})
     assert OutboundEmail.objects.count() == 0
+
+
+def test_report_received_shows_once_and_costs_no_session(client, mini_app):
+    from django.contrib.sessions.models import Session
+
+    response = post(client, "experience", {"issue_type": "experience.crash", "details": "x"})
+    first = client.get(response["Location"]).content.decode()
+    again = client.get(response["Location"]).content.decode()
+    report = Report.objects.get()
+    assert "<h1>Report received</h1>" in first
+    assert f"<h1>Report {report.report_id}</h1>" in again
+    assert Session.objects.count() == 0
