@@ -66,7 +66,7 @@ from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from reports.models import Category, IssueType, MiniApp, Report  # noqa: E402
+from reports.models import Category, IssueType, MiniApp, OutboundEmail, Report  # noqa: E402
 from reports.services import ReportInput  # noqa: E402
 from tickets.selectors import report_find_duplicate  # noqa: E402
 from tickets.signing import api_signature, open_id_signature  # noqa: E402
@@ -259,6 +259,10 @@ def main() -> None:
             shot.image.delete(save=False)
             shot.thumbnail.delete(save=False)
     filed.delete()
+    OutboundEmail.objects.filter(created_at__gte=started).delete()
+    # The confirmation e-mails' tasks went to the embedded broker's queue folder: drop them.
+    for message in (Path(os.environ["VAR_DIR"]) / "celery" / "queue").glob("*"):
+        message.unlink()
 
 
 if __name__ == "__main__":
