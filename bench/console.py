@@ -13,6 +13,7 @@ Targets: list and panel p95 < 50 ms, free-text search p95 < 150 ms, exact-ID sea
 
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -57,6 +58,18 @@ def environment() -> dict:
         "DEBUG": "true",
         "VAR_DIR": str(ROOT / "var" / "bench"),
         "LOG_LEVEL": "WARNING",
+    }
+
+
+def server_environment() -> dict:
+    """Production settings for the served app (DEBUG off), on plain HTTP over loopback."""
+    return {
+        **environment(),
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
     }
 
 
@@ -130,17 +143,19 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 
 
 def sign_in(client: httpx.Client) -> None:
-    client.get("/accounts/login/")
+    """Cookies are Secure (DEBUG off), which an HTTP client keeps but never sends over plain
+    HTTP: the bench sends them itself."""
+    page = client.get("/accounts/login/")
+    csrf = page.cookies["csrftoken"]
     response = client.post(
         "/accounts/login/",
-        data={
-            "username": USER,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        },
+        data={"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
+        headers={"Cookie": f"csrftoken={csrf}"},
     )
     if response.status_code != 302:
         raise RuntimeError(f"sign-in failed ({response.status_code})")
+    session = response.cookies["sessionid"]
+    client.headers["Cookie"] = f"sessionid={session}; csrftoken={csrf}; reportdesk_tz=UTC"
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -244,7 +259,7 @@ def main() -> int:
             "warning",
         ],  # fmt: skip
         cwd=ROOT,
-        env=environment(),
+        env=server_environment(),
     )
     failures = 0
     try:
@@ -252,7 +267,8 @@ def main() -> int:
         with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
             sign_in(client)
             print(
-                f"\n{REQUESTS} sequential requests per case, gunicorn 2 workers, app of 1M reports"
+                f"\n{REQUESTS} sequential requests per case, gunicorn 2 workers (DEBUG off), "
+                "app of 1M reports"
             )
             print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}  target p95")
             for name, paths, target in cases(data):
