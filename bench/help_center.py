@@ -193,7 +193,7 @@ def main() -> None:
     def form_post(signed: bool):
         def run(i=0):
             fields = {
-                "submission_key": secrets.token_urlsafe(16),
+                "submission_key": secrets.token_urlsafe(24),
                 "issue_type": "experience.crash",
                 "details": f"Bench crash {secrets.token_hex(4)}",
             }
@@ -221,7 +221,7 @@ def main() -> None:
         response = client.post(
             f"/help/{app.slug}/new/community/",
             {
-                "submission_key": secrets.token_urlsafe(16),
+                "submission_key": secrets.token_urlsafe(24),
                 "issue_type": "community.spam",
                 "screenshots": [upload],
             },

@@ -1,5 +1,7 @@
 """Input validation for the help center and the in-app API (the same form serves both)."""
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -12,6 +14,10 @@ from reports.models import Category, IssueType
 from .signing import OPEN_ID_MAX_LENGTH
 
 DETAILS_MAX_LENGTH = 5000
+# The form's one-time token as the server issues it (secrets.token_urlsafe(24)). Anything else
+# is ignored: a chosen value could otherwise name another submission (e.g. an API
+# idempotency key, stored as "api:<key>") and be redirected to its status page.
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 ORDER_ID_MAX_LENGTH = 64
 
 
@@ -174,6 +180,9 @@ class ReportForm(forms.Form):
                 },
             )
 
+    def clean_submission_key(self) -> str:
+        return form_token(self.cleaned_data["submission_key"])
+
     def clean_order_id(self) -> str:
         value = self.cleaned_data["order_id"]
         if any(ord(char) < 32 for char in value):
@@ -182,6 +191,11 @@ class ReportForm(forms.Form):
 
     def clean_contact_email(self) -> str:
         return self.cleaned_data["contact_email"].strip().lower()
+
+
+def form_token(value: str | None) -> str:
+    """The submitted one-time token if it has the issued shape, else "" (no replay lookup)."""
+    return value if value and FORM_TOKEN.fullmatch(value) else ""
 
 
 class CheckReportForm(forms.Form):

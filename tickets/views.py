@@ -18,7 +18,7 @@ from reports.models import Category, Report, Status
 from reports.services import ReportInput
 
 from . import selectors, services
-from .forms import CheckReportForm, ReportForm
+from .forms import CheckReportForm, ReportForm, form_token
 from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_large_page
 from .signing import open_id_verify
 from .throttling import client_ip, rate_limit_hit
@@ -105,7 +105,7 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
         form = ReportForm(request.POST, request.FILES, category=category)
         # A double-click or a resubmitted page: answer with the report already filed.
         earlier = selectors.report_by_submission_key(
-            mini_app=mini_app, submission_key=request.POST.get("submission_key", "")[:64]
+            mini_app=mini_app, submission_key=form_token(request.POST.get("submission_key"))
         )
         if earlier:
             return redirect(services.report_status_path(earlier))

@@ -44,7 +44,7 @@ def test_report_is_saved_and_confirmed_then_emailed_once_the_broker_is_back(
         response = client.post(
             "/help/acme/new/experience/",
             {
-                "submission_key": secrets.token_urlsafe(16),
+                "submission_key": secrets.token_urlsafe(24),
                 "issue_type": "experience.crash",
                 "details": "Crash on start",
                 "contact_email": "ana@example.net",

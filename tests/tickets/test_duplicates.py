@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def post(client, category="experience", files=(), **data):
-    payload = {"submission_key": secrets.token_urlsafe(16), **data}
+    payload = {"submission_key": secrets.token_urlsafe(24), **data}
     if files:
         payload["screenshots"] = list(files)
     return client.post(f"/help/acme/new/{category}/", payload)
@@ -23,7 +23,7 @@ CRASH = {"issue_type": "experience.crash", "details": "It crashes when I pay."}
 
 
 def test_a_double_click_files_one_report(client, mini_app):
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     first = post(client, **CRASH, submission_key=token)
     second = post(client, **CRASH, submission_key=token)
     assert Report.objects.count() == 1
@@ -31,7 +31,7 @@ def test_a_double_click_files_one_report(client, mini_app):
 
 
 def test_a_resubmit_with_the_same_token_finds_the_report_even_if_the_text_changed(client, mini_app):
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     post(client, **CRASH, submission_key=token)
     again = post(client, issue_type="experience.slow", details="Other", submission_key=token)
     report = Report.objects.get()
@@ -107,4 +107,20 @@ def test_community_reports_with_different_evidence_are_different_reports(
     post(client, Category.COMMUNITY, files=[upload(png_bytes(color=(1, 1, 1)))], **spam)
     assert Report.objects.count() == 1
     post(client, Category.COMMUNITY, files=[upload(png_bytes(color=(9, 9, 9)))], **spam)
+    assert Report.objects.count() == 2
+
+
+def test_a_chosen_token_cannot_open_another_submission(client, mini_app):
+    from tests.tickets.api_client import api_post
+
+    api = api_post(
+        client,
+        mini_app,
+        {"category": "experience", "issue_type": "crash", "details": "From the app"},
+        headers={"HTTP_IDEMPOTENCY_KEY": "order-1001"},
+    )
+    victim = Report.objects.get(report_id=api.json()["report_id"])
+    # The API stores its key as "api:order-1001"; a form claiming it is just a new report.
+    response = post(client, **CRASH, submission_key="api:order-1001")
+    assert victim.access_key not in response["Location"]
     assert Report.objects.count() == 2

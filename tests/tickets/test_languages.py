@@ -35,7 +35,7 @@ def test_spanish_form_errors_issue_types_and_image_messages(client, mini_app):
     response = client.post(
         "/help/acme/new/community/",
         {
-            "submission_key": secrets.token_urlsafe(8),
+            "submission_key": secrets.token_urlsafe(24),
             "screenshots": [upload(b"not an image", name="x.png")],
         },
         HTTP_ACCEPT_LANGUAGE="es",
@@ -51,7 +51,7 @@ def test_the_confirmation_email_is_in_the_reporters_language(client, mini_app):
     client.post(
         "/help/acme/new/experience/",
         {
-            "submission_key": secrets.token_urlsafe(8),
+            "submission_key": secrets.token_urlsafe(24),
             "issue_type": "experience.crash",
             "details": "Se cierra",
             "contact_email": "ana@example.net",

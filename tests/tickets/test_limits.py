@@ -18,7 +18,7 @@ def post(client, ip="127.0.0.1", **data):
     headers = {k: data.pop(k) for k in list(data) if k.startswith("HTTP_")}
     return client.post(
         "/help/acme/new/experience/",
-        {"submission_key": secrets.token_urlsafe(16), **CRASH, **data},
+        {"submission_key": secrets.token_urlsafe(24), **CRASH, **data},
         REMOTE_ADDR=ip,
         **headers,
     )
@@ -51,7 +51,7 @@ def test_too_many_reports_from_one_open_id_are_limited_across_addresses(
 
 def test_a_double_click_is_not_counted_against_the_limit(client, mini_app, settings):
     settings.TICKETS_RATE_LIMITS = {"submit_ip": (1, 3600)}
-    token = secrets.token_urlsafe(16)
+    token = secrets.token_urlsafe(24)
     assert post(client, submission_key=token).status_code == 302
     assert post(client, submission_key=token).status_code == 302
     assert Report.objects.count() == 1

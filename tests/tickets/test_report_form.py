@@ -18,7 +18,7 @@ def form_url(category, app="acme"):
 
 
 def post(client, category, data, files=(), app="acme", **extra):
-    payload = {"submission_key": secrets.token_urlsafe(16), **data}
+    payload = {"submission_key": secrets.token_urlsafe(24), **data}
     if files:
         payload["screenshots"] = list(files)
     return client.post(form_url(category, app), payload, **extra)

@@ -22,7 +22,7 @@ def submit(client, *files):
     return client.post(
         "/help/acme/new/experience/",
         {
-            "submission_key": secrets.token_urlsafe(16),
+            "submission_key": secrets.token_urlsafe(24),
             "issue_type": "experience.crash",
             "details": "See the screenshot.",
             "screenshots": list(files),

@@ -21,7 +21,7 @@ def file_report(client, signed):
     return client.post(
         "/help/acme/new/experience/",
         {
-            "submission_key": secrets.token_urlsafe(16),
+            "submission_key": secrets.token_urlsafe(24),
             "issue_type": "experience.crash",
             "details": "Crash",
             **signed,
