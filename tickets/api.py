@@ -116,7 +116,7 @@ def _verified_body(request: HttpRequest, mini_app: MiniApp, max_bytes: int):
         signer.update(chunk)
         spool.write(chunk)
         remaining -= len(chunk)
-    if not hmac.compare_digest(signer.hexdigest(), sig):
+    if not hmac.compare_digest(signer.hexdigest().encode(), sig.encode()):
         spool.close()
         raise ApiError(
             401,

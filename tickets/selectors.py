@@ -40,7 +40,11 @@ def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Repor
         .first()
     )
     # Constant-time comparison, and the same 404 whether the ID or the key is wrong.
-    if report is None or not key or not hmac.compare_digest(report.access_key, key):
+    if (
+        report is None
+        or not key
+        or not hmac.compare_digest(report.access_key.encode(), key.encode())
+    ):
         raise Http404("No such report.")
     return report
 

@@ -36,7 +36,8 @@ def open_id_verify(
     if not (now - OPEN_ID_MAX_AGE <= issued <= now + API_MAX_SKEW):
         return ""
     expected = open_id_signature(secret=secret, open_id=open_id, ts=ts)
-    if not hmac.compare_digest(expected, sig.lower()):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a link is user input).
+    if not hmac.compare_digest(expected.encode(), sig.lower().encode()):
         return ""
     return open_id
 

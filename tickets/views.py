@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -204,7 +204,6 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "status_url": request.build_absolute_uri(services.report_status_path(report)),
             "response_hours": settings.REPORT_RESPONSE_HOURS,
             "is_pending": report.status == Status.PENDING,
-            "now": timezone.now(),
         },
     )
     # The page carries a secret link: keep it out of shared caches. Other sites never see it

@@ -213,3 +213,15 @@ def test_status_needs_a_valid_signature(client, make_report, other_app):
     assert response.status_code == 401
     response = api_get(client, report.mini_app, report.report_id, ts=int(time.time()) - 3600)
     assert response.status_code == 401
+
+
+def test_a_non_ascii_signature_is_401_not_a_crash(client, mini_app):
+    body = json.dumps(CRASH).encode()
+    response = client.post(
+        "/api/v1/apps/acme/reports",
+        body,
+        content_type="application/json",
+        HTTP_X_REPORTDESK_TIMESTAMP=str(int(time.time())),
+        HTTP_X_REPORTDESK_SIGNATURE="é" * 64,
+    )
+    assert response.status_code == 401

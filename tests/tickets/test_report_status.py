@@ -140,3 +140,8 @@ def test_the_check_form_url_leads_back_to_the_help_center(client, mini_app):
     response = client.get("/help/acme/check/")
     assert response.status_code == 302
     assert response["Location"] == "/help/acme/"
+
+
+def test_a_non_ascii_key_is_a_plain_404(client, make_report):
+    report = make_report()
+    assert client.get(status_url(report, key="ключ")).status_code == 404

@@ -75,3 +75,9 @@ def test_no_link_at_all_files_anonymously_without_warnings(client, mini_app):
     page = client.get("/help/acme/new/experience/").content.decode()
     assert SIGNED_IN not in page
     assert NOT_CONFIRMED not in page
+
+
+def test_a_non_ascii_signature_is_just_not_trusted(client, mini_app, signed_link):
+    signed = {**signed_link(mini_app), "sig": "é" * 64}
+    page = client.get("/help/acme/new/experience/", signed).content.decode()
+    assert NOT_CONFIRMED in page
