@@ -143,7 +143,7 @@ def _parse(request: HttpRequest, spool):
     if content_type == "application/json":
         try:
             payload = json.loads(spool.read() or b"null")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
         if not isinstance(payload, dict):
             raise ApiError(400, "invalid_json", "The body must be a JSON object.")

@@ -225,3 +225,15 @@ def test_a_non_ascii_signature_is_401_not_a_crash(client, mini_app):
         HTTP_X_REPORTDESK_SIGNATURE="é" * 64,
     )
     assert response.status_code == 401
+
+
+def test_deeply_nested_json_is_400_not_a_crash(client, mini_app):
+    body = b"[" * 50_000 + b"]" * 50_000
+    response = client.post(
+        "/api/v1/apps/acme/reports",
+        body[: 60 * 1024],
+        content_type="application/json",
+        **signed_headers(mini_app.signing_secret, body[: 60 * 1024]),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_json"
