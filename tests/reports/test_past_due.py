@@ -19,6 +19,7 @@ from reports.services import (
     reports_mark_past_due,
 )
 from tests.conftest import on_postgres
+from tests.test_settings import settings_with
 
 pytestmark = pytest.mark.django_db
 Kind = ReportEvent.Kind
@@ -179,11 +180,23 @@ def test_the_tasks_are_configured_for_a_safe_redelivery():
         assert task.autoretry_for == (Exception,) and task.retry_backoff and task.max_retries
 
 
-def test_beat_runs_the_job_every_minute(settings):
+def test_beat_runs_the_job_every_minute_and_the_due_soon_digest_daily(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["mark-past-due"]
     assert entry["task"] == "reports.tasks.mark_past_due"
     assert entry["schedule"] == 60.0
+    daily = settings.CELERY_BEAT_SCHEDULE["send-due-soon-digests"]
+    assert daily["task"] == "reports.tasks.send_due_soon_digests"
+    assert daily["schedule"].hour == {8} and daily["schedule"].minute == {0}
     assert settings.CELERY_TASK_SERIALIZER == "json" and settings.CELERY_ACCEPT_CONTENT == ["json"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("DUE_SOON_DIGEST_HOUR", "24"), ("PAST_DUE_INTERVAL_SECONDS", "soon")]
+)
+def test_a_bad_schedule_setting_stops_start_up_with_its_name(tmp_path, name, value):
+    code, error = settings_with(tmp_path, DEBUG="true", **{name: value})
+    assert code != 0
+    assert "ImproperlyConfigured" in error and name in error
 
 
 @on_postgres
