@@ -5,7 +5,8 @@ import hmac
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -106,12 +107,49 @@ def report_find_duplicate(
         identities.append(same_report.filter(open_id=data.open_id))
     if data.contact_email:
         # Every intake path stores e-mails lower-cased, so an exact match finds them.
-        identities.append(same_report.filter(contact_email=data.contact_email.lower()))
+        by_email = same_report.filter(contact_email=data.contact_email.lower())
+        if data.details and data.category != Category.COMMUNITY:
+            by_email = by_email.filter(_details_contain_words(data.details))
+        identities.append(by_email)
     for candidates in identities:
         for report in candidates.prefetch_related("screenshots").order_by("-created_at")[:5]:
             if data.category != Category.COMMUNITY or _same_images(report, screenshots):
                 return report
     return None
+
+
+class _DetailsContainWords(Func):
+    """PostgreSQL: the details hold all these words, read from the stored, GIN-indexed vector
+    `details_search` (reports migration 0004; reports.filters.DetailsMatch names it the same
+    way). There is no contact_email index, so an e-mail-only lookup narrows by the words
+    instead of reading every report of the day. Identical details contain their own words."""
+
+    output_field = BooleanField()
+
+    def __init__(self, text: str):
+        super().__init__(F("details"), Value(text))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        details_sql, column_params = compiler.compile(self.source_expressions[0])
+        words_sql, words_params = compiler.compile(self.source_expressions[1])
+        vector_sql = details_sql[: details_sql.rfind(".") + 1] + connection.ops.quote_name(
+            "details_search"
+        )
+        # Text without lexemes ("!!!") gives an empty query that matches nothing: then don't
+        # narrow. The guard depends on the parameter only, so the planner folds it away.
+        query = f"plainto_tsquery('simple'::regconfig, {words_sql})"
+        return (
+            f"(numnode({query}) = 0 OR {vector_sql} @@ {query})",
+            [*words_params, *column_params, *words_params],
+        )
+
+
+def _details_contain_words(details: str) -> Q:
+    if connection.vendor != "postgresql":
+        return Q()  # SQLite has no such index; the exact details comparison decides alone
+    # Whole words only (a cut word would not match itself), and a few suffice to narrow.
+    words = [word for word in details.split()[:12] if len(word) <= 100]
+    return Q(_DetailsContainWords(" ".join(words))) if words else Q()
 
 
 def _same_images(report: Report, images: Sequence[ProcessedImage]) -> bool:

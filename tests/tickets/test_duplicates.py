@@ -124,3 +124,31 @@ def test_a_chosen_token_cannot_open_another_submission(client, mini_app):
     response = post(client, **CRASH, submission_key="api:order-1001")
     assert victim.access_key not in response["Location"]
     assert Report.objects.count() == 2
+
+
+TRICKY_DETAILS = [
+    "Error: 'NullPointer' at com.acme.Cart::pay() — see https://acme.example/x?y=1&z=2",
+    "Crash!!! can't open; tried twice... (v2.3.1-beta) on iPhone 15/iOS 17.2",
+    "支付失败，错误代码 E-1024 😡 & <script>alert(1)</script>",
+    "x" * 300 + " then " + "y" * 150,
+    "a:b | c & !d <-> e:* 'quoted' \\backslash",
+    "!!! ???",
+    "— … 😡",
+]
+
+
+@pytest.mark.parametrize("details", TRICKY_DETAILS)
+def test_identical_tricky_details_are_still_found(make_report, details):
+    from reports.services import ReportInput
+    from tests.factories import issue_type
+    from tickets.selectors import report_find_duplicate
+
+    first = make_report(details=details, contact_email="ana@example.net")
+    data = ReportInput(
+        category=Category.EXPERIENCE,
+        issue_type=issue_type("experience.crash"),
+        details=details,
+        contact_email="ana@example.net",
+    )
+    found = report_find_duplicate(mini_app=first.mini_app, data=data, now=timezone.now())
+    assert found == first
