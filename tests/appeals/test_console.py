@@ -231,3 +231,30 @@ def test_the_nav_badge_counts_open_appeals(client, owner, handled_report, make_a
     client.force_login(owner)
     page = client.get(list_url()).content.decode()
     assert '<span class="badge" aria-label="1 open">1</span>' in page
+
+
+def test_every_console_page_links_to_appeals_with_the_open_count(
+    client, owner, appeal, make_report
+):
+    client.force_login(owner)
+    report = make_report()
+    for url in [
+        reverse("reports:report_list", kwargs={"app_slug": "acme"}),
+        reverse("reports:report_detail", args=["acme", report.report_id]),
+        list_url(),
+        panel_url(appeal),
+    ]:
+        page = client.get(url).content.decode()
+        assert '<nav class="console-nav" aria-label="Console">' in page, url
+        assert 'href="/console/acme/appeals/"' in page, url
+        assert '<span class="badge" aria-label="1 open">1</span>' in page, url
+
+
+def test_the_console_nav_stays_off_reporter_pages(client, owner, appeal):
+    from .conftest import appeal_url
+
+    client.force_login(owner)  # even for a signed-in developer
+    report = appeal.report
+    status = f"/help/acme/tickets/{report.report_id}/?key={report.access_key}"
+    for url in [status, appeal_url(report)]:
+        assert 'aria-label="Console"' not in client.get(url).content.decode(), url

@@ -55,9 +55,11 @@ def test_reporter_appeals_and_the_developer_overturns(new_page, mini_app, owner)
     expect(reporter.get_by_text("Refund refused")).to_have_count(0)  # notes stay internal
 
     # The developer finds the appeal through the console navigation and overturns it.
-    developer.goto("/console/acme/appeals/")  # TEMP: the console nav link comes at integration
-    appeals_link = developer.get_by_role("link", name=re.compile("^Appeals"))
+    developer.reload()
+    console_nav = developer.get_by_role("navigation", name="Console")
+    appeals_link = console_nav.get_by_role("link", name=re.compile("^Appeals"))
     expect(appeals_link).to_contain_text("1")  # the open-appeals badge
+    appeals_link.click()
     expect(developer.get_by_role("heading", name=re.compile("^Appeals"))).to_be_visible()
     developer.get_by_role("link", name=report.report_id).click()
     expect(developer.get_by_text("Refund refused: outside 14 days.")).to_be_visible()
