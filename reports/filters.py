@@ -173,7 +173,7 @@ class ReportFilter(django_filters.FilterSet):
     )
     issue_type = django_filters.ChoiceFilter(
         label="Issue type",
-        choices=issue_type_choices,
+        choices=[],  # filled per request from the catalogue, see __init__
         empty_label="All issue types",
         field_name="issue_type_id",
     )
@@ -209,6 +209,11 @@ class ReportFilter(django_filters.FilterSet):
 
     # Set when the search went to the words of the details (not an exact ID match).
     words_searched = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One catalogue query per list, shared by validation and the rendered select.
+        self.filters["issue_type"].extra["choices"] = issue_type_choices()
 
     def filter_search(self, queryset, name, value):
         """An exact ID match wins (one indexed lookup); otherwise the words of the details.

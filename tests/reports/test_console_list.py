@@ -279,3 +279,18 @@ def test_word_search_finds_prefixes_as_you_type(client, member, make_report):
     match = make_report(details="Charged twice for one order")
     make_report(details="Nothing relevant")
     assert ids_in(get(client, "?q=charg+twi")) == [match.report_id]
+
+
+def test_the_filter_form_shows_the_current_filters(client, member, make_report):
+    html = get(
+        client,
+        "?q=cart&category=payment&issue_type=payment.refund&past_due=true"
+        "&reported_from=2026-01-01&reported_to=2026-01-31&ordering=status",
+    )
+    assert 'name="q" id="id_q" value="cart"' in html
+    assert '<option value="payment" selected>Payment and orders</option>' in html
+    assert '<optgroup label="Payment and orders">' in html
+    assert '<option value="payment.refund" selected>Refund request</option>' in html
+    assert '<option value="true" selected>Past due only</option>' in html
+    assert 'id="id_reported_from" value="2026-01-01"' in html
+    assert '<option value="status" selected>' in html
