@@ -158,6 +158,10 @@ def sign_in(client: httpx.Client) -> None:
     client.headers["Cookie"] = f"sessionid={session}; csrftoken={csrf}; reportdesk_tz=UTC"
 
 
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
@@ -270,6 +274,8 @@ def main() -> int:
                 f"\n{REQUESTS} sequential requests per case, gunicorn 2 workers (DEBUG off), "
                 "app of 1M reports"
             )
+            # Other work on this 2-core machine shows in every figure: say how busy it was.
+            print(f"load average (1, 5, 15 min) before: {load_average()}")
             print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}  target p95")
             for name, paths, target in cases(data):
                 if name == "panel (HTMX fragment)":
@@ -283,6 +289,7 @@ def main() -> int:
                     f"{figures['p99']:8.1f} {figures['rps']:7.1f}  < {target:.0f} ms "
                     f"{'ok' if ok else 'MISSED'}"
                 )
+            print(f"load average (1, 5, 15 min) after: {load_average()}")
             measure_export(client, server.pid)
     finally:
         server.terminate()
