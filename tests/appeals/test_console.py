@@ -258,3 +258,25 @@ def test_the_console_nav_stays_off_reporter_pages(client, owner, appeal):
     status = f"/help/acme/tickets/{report.report_id}/?key={report.access_key}"
     for url in [status, appeal_url(report)]:
         assert 'aria-label="Console"' not in client.get(url).content.decode(), url
+
+
+def test_the_queue_and_panel_cost_the_same_queries_whatever_their_size(
+    client, owner, handled_report, make_appeal, screenshot
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = make_appeal(handled_report(), screenshots=[screenshot])
+    client.force_login(owner)
+
+    def count(url):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    small_list, small_panel = count(list_url()), count(panel_url(first))
+    for _ in range(6):
+        make_appeal(handled_report(), screenshots=[screenshot, screenshot])
+    report_notes_edit(report=first.report, actor=owner, notes="More history rows.")
+    assert count(list_url()) == small_list
+    assert count(panel_url(first)) == small_panel
