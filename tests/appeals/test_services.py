@@ -305,3 +305,19 @@ def test_a_report_reopened_meanwhile_cannot_be_overturned(resolved_report, make_
         appeal_overturn(appeal=appeal, actor=owner, reply="Changed.", new_status="dismissed")
     appeal.refresh_from_db()
     assert appeal.is_open
+
+
+def test_report_decision_change_refuses_what_is_not_a_change(resolved_report, make_report, owner):
+    from reports.services import report_decision_change
+
+    with pytest.raises(ReportRuleError, match="must differ"):
+        report_decision_change(report=resolved_report, actor=owner, status=Status.RESOLVED)
+    with pytest.raises(ReportRuleError, match="Only a resolved or dismissed report"):
+        report_decision_change(
+            report=make_report(Category.PAYMENT), actor=owner, status=Status.DISMISSED
+        )
+    with pytest.raises(ReportRuleError, match="Unknown status"):
+        report_decision_change(report=resolved_report, actor=owner, status="archived")
+    resolved_report.refresh_from_db()
+    assert resolved_report.status == Status.RESOLVED
+    assert not resolved_report.events.filter(kind=Kind.APPEAL_OVERTURNED).exists()
