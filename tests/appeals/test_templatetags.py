@@ -63,3 +63,14 @@ def test_the_nav_link_shows_the_open_count(mini_app, resolved_report, make_appea
     html = template.render(Context({"mini_app": mini_app}))
     assert 'href="/console/acme/appeals/"' in html
     assert '<span class="badge" aria-label="1 open">1</span>' in html
+
+
+def test_the_status_section_speaks_the_reporters_language(resolved_report, make_appeal):
+    from django.utils import translation
+
+    with translation.override("es"):
+        assert "¿No estás conforme? Apela esta decisión" in status_section(resolved_report)
+        make_appeal(resolved_report)
+        html = status_section(resolved_report)
+    assert "Apelación recibida" in html
+    assert "También puedes escribir al desarrollador a" in html
