@@ -54,7 +54,7 @@ test-postgres: install
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	@failed=0; for script in bench/*.py; do echo "== $$script"; DEBUG=true $(BIN)/python $$script || failed=1; done; exit $$failed
+	@failed=0; for script in bench/[!_]*.py; do echo "== $$script"; DEBUG=true $(BIN)/python $$script || failed=1; done; exit $$failed
 
 clean:
 	rm -rf $(VENV) var

@@ -20,16 +20,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode
 
 import httpx
 import psycopg
+from _pg import database_url, ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 DB_NAME = "reportdesk_bench"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 APPS = {"bench-big": 1_000_000, "bench-a": 100_000, "bench-b": 100_000}
 APPS |= {"bench-c": 100_000, "bench-d": 100_000}
 BIG = "bench-big"
@@ -45,10 +45,6 @@ def free_port() -> int:
 
 # A fresh port each run: never measure some other server that happens to listen on a fixed one.
 PORT = int(os.environ.get("BENCH_PORT") or free_port())
-
-
-def database_url(name: str) -> str:
-    return urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}"))
 
 
 def environment() -> dict:
@@ -78,9 +74,7 @@ def manage(*args: str) -> None:
 
 
 def prepare_database() -> None:
-    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    ensure_database(DB_NAME)
     manage("migrate", "--no-input", "-v", "0")
     seeded = False
     with psycopg.connect(database_url(DB_NAME), autocommit=True) as conn:

@@ -23,32 +23,19 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = "reportdesk_bench_help"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 TOTAL = 500_000
 REPORTERS = 20_000
 
 
-def _database_url(name: str) -> str:
-    return urlunsplit(urlsplit(SERVER_URL)._replace(path=f"/{name}"))
+from _pg import ensure_database  # noqa: E402
 
-
-def _create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(_database_url("postgres"), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-_create_database()
-os.environ["DATABASE_URL"] = _database_url(DB_NAME)
+os.environ["DATABASE_URL"] = ensure_database(DB_NAME)
 os.environ["DEBUG"] = "true"
 os.environ["VAR_DIR"] = str(ROOT / "var" / "bench-help")
 os.environ.setdefault("LOG_LEVEL", "WARNING")

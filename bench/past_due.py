@@ -16,13 +16,11 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DB_NAME = "reportdesk_bench_pastdue"
-SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 TOTAL = 1_000_000
 OVERDUE = 100_000
 NOT_YET_DUE = 100_000  # pending, inside their window: in the job's index, never marked
@@ -30,22 +28,9 @@ APPS = 20
 BUSY_MINUTE = 1_000  # a steady-state run: the reports that fell due in the last minute
 
 
-def _database_url(name: str) -> str:
-    parts = urlsplit(SERVER_URL)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+from _pg import ensure_database  # noqa: E402
 
-
-def _create_database() -> None:
-    import psycopg
-
-    with psycopg.connect(_database_url("postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-_create_database()
-os.environ["DATABASE_URL"] = _database_url(DB_NAME)
+os.environ["DATABASE_URL"] = ensure_database(DB_NAME)
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
