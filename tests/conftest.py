@@ -34,6 +34,23 @@ def outbox_email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def clean_login_throttle():
+    """Failed sign-ins counted in the real cache (Redis) must not carry over between tests."""
+    from django.core.cache import cache
+
+    from config.login_throttle import KEY_PREFIX
+
+    client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client_of is None:
+        cache.clear()  # file-based cache: its own directory
+        return
+    client = client_of(None, write=True)
+    keys = list(client.scan_iter(match=f"*{KEY_PREFIX}:*"))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture
 def make_user(db) -> Callable:
     def make(username: str, **extra):
