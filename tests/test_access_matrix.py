@@ -1,0 +1,515 @@
+"""The access-control matrix: every URL the project serves x every kind of visitor.
+
+Each cell states exactly what that visitor gets. A 200 must carry the tenant's data marker
+(the page really is the data), a 404 must not (nothing leaks with the refusal), a POST that is
+refused must change nothing. test_every_url_pattern_has_a_row walks the URL resolver, so a new
+URL without a row here fails the suite.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from appeals.models import Appeal
+from reports.models import Category, Membership, Report
+from reports.services import report_resolve
+from tests.tickets.api_client import signed_headers
+from tests.tickets.conftest import rate_limit_state_clear
+
+pytestmark = pytest.mark.django_db
+
+VISITORS = ("anonymous", "key_ok", "key_bad", "member", "outsider", "inactive", "staff")
+KEYED = ("key_ok", "key_bad")
+DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
+REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
+WRONG_KEY = "not-the-key-0123456789"
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One cell: a status and what the response must (not) show.
+
+    show: "marker" (the row's tenant marker is in the body), "image" (an image is served),
+    "login"/"admin_login" (a redirect to that sign-in page), a path prefix the redirect goes to,
+    or "" (status only). A 404 always checks that the marker is absent.
+    """
+
+    status: int
+    show: str = ""
+
+
+OK = Expect(200, "marker")
+IMAGE = Expect(200, "image")
+LOGIN = Expect(302, "login")
+ADMIN_LOGIN = Expect(302, "admin_login")
+NOT_FOUND = Expect(404)
+UNSIGNED = Expect(401)
+
+
+def cells(default: Expect, **by_visitor: Expect) -> dict[str, Expect]:
+    return {visitor: by_visitor.get(visitor, default) for visitor in VISITORS}
+
+
+def console(member: Expect, *, staff: Expect = NOT_FOUND) -> dict[str, Expect]:
+    """A per-app console URL: members only; everyone signed out goes to sign in."""
+    return cells(LOGIN, member=member, outsider=NOT_FOUND, staff=staff)
+
+
+def keyed(right: Expect) -> dict[str, Expect]:
+    """A reporter URL: the right ?key= only; no key or a wrong one is a plain 404."""
+    return cells(NOT_FOUND, key_ok=right)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    name: str  # the URL pattern's name, namespaced, as the completeness walk sees it
+    expect: dict[str, Expect]
+    path: Callable  # (world) -> path, without the ?key= (added for keyed rows)
+    method: str = "get"
+    data: Callable | None = None  # (world) -> POST data
+    marker: Callable = lambda w: DETAILS  # (world) -> text the 200 must contain
+    key_of: Callable | None = None  # (world) -> the report whose ?key= a reporter holds
+    api: str = ""  # "signed" | "unsigned": API request headers
+    body: Callable | None = None  # (world) -> raw JSON body for the API
+    mutates: Callable | None = None  # (world) -> state that a refused POST must not change
+    extra: dict = field(default_factory=dict)
+
+
+def _rv(name: str, *args) -> str:
+    return reverse(name, args=args)
+
+
+def _report_state(w) -> tuple:
+    return tuple(
+        Report.objects.filter(mini_app=w.app).order_by("pk").values_list("version", "status")
+    )
+
+
+def _appeal_state(w) -> tuple:
+    return (_report_state(w), Appeal.objects.get(pk=w.appeal.pk).state)
+
+
+def _action(name: str, report_attr: str, member: Expect = Expect(302, "/console/acme/reports/")):
+    return Row(
+        id=name.split(":")[1],
+        name=name,
+        method="post",
+        path=lambda w: _rv(name, "acme", getattr(w, report_attr).report_id),
+        data=lambda w: {"version": getattr(w, report_attr).version, "notes": "Member's note."},
+        expect=console(member),
+        mutates=_report_state,
+    )
+
+
+ROWS = [
+    # --- Developer console
+    Row(
+        "console_home",
+        "reports:console_home",
+        path=lambda w: _rv("reports:console_home"),
+        marker=lambda w: "Acme Shop",
+        expect=cells(
+            LOGIN,
+            member=Expect(302, "/console/acme/reports/"),
+            outsider=Expect(302, "/console/globex/reports/"),
+            staff=Expect(200),  # no app of their own: the empty console, nothing of acme's
+        ),
+    ),
+    Row(
+        "report_list",
+        "reports:report_list",
+        path=lambda w: _rv("reports:report_list", "acme"),
+        marker=lambda w: w.pending.report_id,
+        expect=console(OK),
+    ),
+    Row(
+        "report_panel",
+        "reports:report_detail",
+        path=lambda w: _rv("reports:report_detail", "acme", w.pending.report_id),
+        expect=console(OK),
+    ),
+    Row(
+        "report_panel_other_apps_report_under_my_app",
+        "reports:report_detail",
+        path=lambda w: _rv("reports:report_detail", "acme", w.globex_report.report_id),
+        marker=lambda w: "Globex tenant data",
+        expect=console(NOT_FOUND),
+    ),
+    _action("reports:report_notes", "pending"),
+    _action("reports:report_resolve", "pending"),
+    _action("reports:report_dismiss", "pending"),
+    _action("reports:report_reopen", "handled"),
+    Row(
+        "reports_bulk",
+        "reports:reports_bulk",
+        method="post",
+        path=lambda w: _rv("reports:reports_bulk", "acme"),
+        data=lambda w: {"action": "resolve", "selected": w.pending.report_id, "note": "Bulk."},
+        mutates=_report_state,
+        expect=console(Expect(302, "/console/acme/reports/")),
+    ),
+    Row(
+        "reports_export_csv",
+        "reports:reports_export",
+        path=lambda w: _rv("reports:reports_export", "acme"),
+        expect=console(OK),
+    ),
+    Row(
+        "console_screenshot",
+        "reports:screenshot",
+        path=lambda w: _rv("reports:screenshot", "acme", w.pending.report_id, w.shot.pk),
+        expect=console(IMAGE),
+    ),
+    Row(
+        "console_thumbnail",
+        "reports:screenshot_thumbnail",
+        path=lambda w: _rv("reports:screenshot_thumbnail", "acme", w.pending.report_id, w.shot.pk),
+        expect=console(IMAGE),
+    ),
+    Row(
+        "timezone_picker",
+        "reports:timezone",
+        path=lambda w: _rv("reports:timezone"),
+        marker=lambda w: 'name="timezone"',
+        # Not per app: any signed-in developer picks their own zone; no tenant data on it.
+        expect=cells(LOGIN, member=OK, outsider=OK, staff=OK),
+    ),
+    Row(
+        "notification_preferences",
+        "reports:notification_preferences",
+        path=lambda w: _rv("reports:notification_preferences", "acme"),
+        marker=lambda w: "Acme Shop",
+        expect=console(OK),
+    ),
+    # --- Appeals, developer side
+    Row(
+        "appeals_queue",
+        "appeals:appeal_list",
+        path=lambda w: _rv("appeals:appeal_list", "acme"),
+        marker=lambda w: w.handled.report_id,
+        expect=console(OK),
+    ),
+    Row(
+        "appeal_panel",
+        "appeals:appeal_detail",
+        path=lambda w: _rv("appeals:appeal_detail", "acme", w.appeal.pk),
+        marker=lambda w: REASON,
+        expect=console(OK),
+    ),
+    Row(
+        "appeal_decision",
+        "appeals:appeal_detail",
+        method="post",
+        path=lambda w: _rv("appeals:appeal_detail", "acme", w.appeal.pk),
+        data=lambda w: {"decision": "uphold", "reply": "The refund was sent on the 3rd."},
+        marker=lambda w: REASON,
+        mutates=_appeal_state,
+        expect=console(Expect(302, "/console/acme/appeals/")),
+    ),
+    Row(
+        "appeal_screenshot",
+        "appeals:appeal_screenshot",
+        path=lambda w: _rv(
+            "appeals:appeal_screenshot", "acme", w.appeal.pk, w.appeal.screenshots.get().position
+        ),
+        expect=console(IMAGE),
+    ),
+    # --- Help center (public) and the reporter's keyed pages
+    Row(
+        "help_home",
+        "tickets:help_home",
+        path=lambda w: _rv("tickets:help_home", "acme"),
+        marker=lambda w: "Acme Shop",
+        expect=cells(OK),
+    ),
+    Row(
+        "report_form",
+        "tickets:report_new",
+        path=lambda w: _rv("tickets:report_new", "acme", Category.EXPERIENCE),
+        marker=lambda w: "Acme Shop",
+        expect=cells(OK),
+    ),
+    Row(
+        "check_a_report",
+        "tickets:report_check",
+        method="post",
+        path=lambda w: _rv("tickets:report_check", "acme"),
+        data=lambda w: {"report_id": w.pending.report_id, "email": "reporter@example.net"},
+        # The same answer for everyone, whether or not the report exists: a link goes by e-mail.
+        expect=cells(Expect(302, "/help/acme/")),
+    ),
+    Row(
+        "status_page",
+        "tickets:report_status",
+        key_of=lambda w: w.pending,
+        path=lambda w: _rv("tickets:report_status", "acme", w.pending.report_id),
+        marker=lambda w: w.pending.report_id,
+        expect=keyed(OK),
+    ),
+    Row(
+        "reporter_screenshot",
+        "tickets:report_screenshot",
+        key_of=lambda w: w.pending,
+        path=lambda w: _rv("tickets:report_screenshot", "acme", w.pending.report_id, 1),
+        expect=keyed(IMAGE),
+    ),
+    Row(
+        "reporter_thumbnail",
+        "tickets:report_screenshot_thumbnail",
+        key_of=lambda w: w.pending,
+        path=lambda w: _rv("tickets:report_screenshot_thumbnail", "acme", w.pending.report_id, 1),
+        expect=keyed(IMAGE),
+    ),
+    Row(
+        "appeal_form",
+        "appeals:appeal_new",
+        key_of=lambda w: w.handled,
+        path=lambda w: _rv("appeals:appeal_new", "acme", w.handled.report_id),
+        marker=lambda w: w.handled.report_id,
+        expect=keyed(OK),
+    ),
+    # --- The API: the signature is the only credential; sessions and keys count for nothing
+    Row(
+        "api_submit_signed",
+        "tickets:api_reports",
+        method="post",
+        api="signed",
+        path=lambda w: "/api/v1/apps/acme/reports",
+        body=lambda w: {"category": "experience", "issue_type": "crash", "details": "Via API."},
+        marker=lambda w: "report_id",
+        expect=cells(Expect(201, "marker")),
+    ),
+    Row(
+        "api_submit_unsigned",
+        "tickets:api_reports",
+        method="post",
+        api="unsigned",
+        path=lambda w: "/api/v1/apps/acme/reports",
+        body=lambda w: {"category": "experience", "issue_type": "crash", "details": "Via API."},
+        mutates=_report_state,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_status_signed",
+        "tickets:api_report_detail",
+        api="signed",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}",
+        marker=lambda w: w.pending.report_id,
+        expect=cells(OK),
+    ),
+    Row(
+        "api_status_unsigned",
+        "tickets:api_report_detail",
+        api="unsigned",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}",
+        marker=lambda w: w.pending.report_id,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_status_other_apps_report",
+        "tickets:api_report_detail",
+        api="signed",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.globex_report.report_id}",
+        marker=lambda w: "Globex tenant data",
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
+        "api_openapi",
+        "tickets:api_openapi",
+        path=lambda w: "/api/v1/openapi.json",
+        marker=lambda w: '"openapi"',
+        expect=cells(OK),
+    ),
+    # --- Sign-in, language, admin
+    Row(
+        "login_page",
+        "login",
+        path=lambda w: _rv("login"),
+        marker=lambda w: 'for="id_username"',
+        # redirect_authenticated_user: someone signed in goes straight to the console.
+        expect=cells(
+            OK, **dict.fromkeys(("member", "outsider", "staff"), Expect(302, "/console/"))
+        ),
+    ),
+    Row(
+        "logout",
+        "logout",
+        method="post",
+        path=lambda w: _rv("logout"),
+        expect=cells(Expect(302, "/accounts/login/")),
+    ),
+    Row(
+        "set_language",
+        "tickets:set_language",
+        method="post",
+        path=lambda w: _rv("tickets:set_language"),
+        data=lambda w: {"language": "es", "next": "/help/acme/"},
+        expect=cells(Expect(302, "/help/acme/")),
+    ),
+    Row(
+        "admin_index",
+        "admin:index",
+        path=lambda w: _rv("admin:index"),
+        marker=lambda w: "Site administration",
+        expect=cells(ADMIN_LOGIN, staff=OK),
+    ),
+    Row(
+        "admin_login",
+        "admin:login",
+        path=lambda w: _rv("admin:login"),
+        marker=lambda w: 'for="id_username"',
+        expect=cells(OK, staff=Expect(302, "/admin/")),
+    ),
+    Row(
+        "admin_report_changelist",
+        "admin:reports_report_changelist",
+        path=lambda w: _rv("admin:reports_report_changelist"),
+        marker=lambda w: w.pending.report_id,
+        expect=cells(ADMIN_LOGIN, staff=OK),
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # 260 cells each sign five users in: the real hasher would make this file take minutes.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def clean_rate_limits():
+    # The help center's counters and seen API signatures live in the real cache: start at 0.
+    rate_limit_state_clear()
+    yield
+    rate_limit_state_clear()
+
+
+@pytest.fixture
+def world(make_report, make_user, mini_app, other_app, owner, outsider, screenshot):
+    from appeals.services import appeal_submit
+
+    pending = make_report(
+        details=DETAILS, screenshots=[screenshot], contact_email="reporter@example.net"
+    )
+    handled = make_report(Category.PAYMENT, details=DETAILS, contact_email="payer@example.net")
+    handled = report_resolve(report=handled, actor=owner, notes="Refund sent.")
+    from reports.images import image_process
+    from tests.factories import png_bytes, upload
+
+    appeal = appeal_submit(
+        report=handled,
+        contact_email="payer@example.net",
+        reason=REASON,
+        screenshots=[image_process(upload(png_bytes()))],
+    )
+    globex_report = make_report(app=other_app, details="Globex tenant data")
+    inactive = make_user("gone@acme.example", is_active=False)
+    Membership.objects.create(mini_app=mini_app, user=inactive)
+    staff = get_user_model().objects.create_superuser(
+        username="root@reportdesk.example", email="root@reportdesk.example", password="x" * 20
+    )
+    users = {"member": owner, "outsider": outsider, "inactive": inactive, "staff": staff}
+    return SimpleNamespace(
+        app=mini_app,
+        pending=pending,
+        handled=Report.objects.get(pk=handled.pk),
+        appeal=appeal,
+        shot=pending.screenshots.get(),
+        globex_report=globex_report,
+        users=users,
+    )
+
+
+def _request(client, row: Row, w, visitor: str):
+    path = row.path(w)
+    if row.key_of and visitor in KEYED:
+        key = row.key_of(w).access_key if visitor == "key_ok" else WRONG_KEY
+        path += f"?key={key}"
+    if row.api:
+        body = json.dumps(row.body(w)).encode() if row.body else b""
+        headers = signed_headers(w.app.signing_secret, body) if row.api == "signed" else {}
+        if row.method == "post":
+            return client.post(path, body, content_type="application/json", **headers)
+        return client.get(path, **headers)
+    if row.method == "post":
+        return client.post(path, row.data(w) if row.data else {})
+    return client.get(path)
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+@pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
+def test_access(client, world, row: Row, visitor: str):
+    if visitor in world.users:
+        client.force_login(world.users[visitor])
+    expected = row.expect[visitor]
+    before = row.mutates(world) if row.mutates else None
+
+    response = _request(client, row, world, visitor)
+
+    body = _body(response)
+    assert response.status_code == expected.status, body[:300]
+    marker = row.marker(world).encode()
+    if expected.show == "marker":
+        assert marker in body
+    elif expected.show == "image":
+        assert response["Content-Type"].startswith("image/") and body
+    elif expected.show == "login":
+        assert response["Location"].startswith("/accounts/login/?next=")
+    elif expected.show == "admin_login":
+        assert response["Location"].startswith("/admin/login/?next=")
+    elif expected.show:
+        assert response["Location"].startswith(expected.show)
+    if expected.status >= 400 or expected.show in ("login", "admin_login"):
+        assert marker not in body and DETAILS.encode() not in body
+        if before is not None:
+            assert row.mutates(world) == before, "a refused request changed data"
+
+
+# --- Completeness: a URL without a row fails here
+
+# The admin's per-model pages are generated by ModelAdmin; one changelist row stands for them.
+ADMIN_KEPT = {"admin:index", "admin:login"}
+
+
+def _pattern_names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            names |= _pattern_names(entry, namespace)
+        elif isinstance(entry, URLPattern):
+            names.add(f"{prefix}{entry.name}" if entry.name else f"{prefix}{entry.pattern}")
+    return names
+
+
+def test_every_url_pattern_has_a_row():
+    served = {
+        name
+        for name in _pattern_names(get_resolver())
+        if not name.startswith("admin:") or name in ADMIN_KEPT
+    }
+    covered = {row.name for row in ROWS}
+    assert served - covered == set(), "add a row to ROWS for each new URL"
+    assert covered - _pattern_names(get_resolver()) == set(), "stale rows"
+
+
+def test_every_row_states_every_visitor():
+    for row in ROWS:
+        assert set(row.expect) == set(VISITORS), row.id
+
+
+def test_the_walk_sees_nested_and_namespaced_patterns():
+    # Guards the guard: a walker that found nothing would pass the test above vacuously.
+    names = _pattern_names(get_resolver())
+    assert {"reports:report_list", "appeals:appeal_new", "tickets:api_reports"} <= names
+    assert {"admin:index", "admin:reports_report_changelist", "login"} <= names
