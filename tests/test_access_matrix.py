@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
 from reports.models import Category, Membership, Report
-from reports.services import report_resolve
+from reports.services import report_dismiss, report_resolve
 from tests.tickets.api_client import signed_headers
 from tests.tickets.conftest import rate_limit_state_clear
 
@@ -236,6 +236,19 @@ ROWS = [
         expect=cells(OK),
     ),
     Row(
+        "report_form_submit",
+        "tickets:report_new",
+        method="post",
+        path=lambda w: _rv("tickets:report_new", "acme", Category.EXPERIENCE),
+        data=lambda w: {
+            "submission_key": "matrix-submission-key-0001",
+            "issue_type": "experience.crash",
+            "details": "Filed from the help center.",
+        },
+        # Anyone may file: straight on to the new report's keyed status page.
+        expect=cells(Expect(302, "/help/acme/tickets/")),
+    ),
+    Row(
         "check_a_report",
         "tickets:report_check",
         method="post",
@@ -273,6 +286,17 @@ ROWS = [
         path=lambda w: _rv("appeals:appeal_new", "acme", w.handled.report_id),
         marker=lambda w: w.handled.report_id,
         expect=keyed(OK),
+    ),
+    Row(
+        "appeal_submit",
+        "appeals:appeal_new",
+        method="post",
+        key_of=lambda w: w.dismissed,
+        path=lambda w: _rv("appeals:appeal_new", "acme", w.dismissed.report_id),
+        data=lambda w: {"contact_email": "payer@example.net", "reason": REASON},
+        marker=lambda w: w.dismissed.report_id,
+        mutates=lambda w: Appeal.objects.filter(report=w.dismissed).count(),
+        expect=keyed(Expect(302, "/help/acme/tickets/")),
     ),
     # --- The API: the signature is the only credential; sessions and keys count for nothing
     Row(
@@ -408,6 +432,8 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
         reason=REASON,
         screenshots=[image_process(upload(png_bytes()))],
     )
+    dismissed = make_report(Category.PAYMENT, details=DETAILS, contact_email="payer@example.net")
+    dismissed = report_dismiss(report=dismissed, actor=owner, notes="Not ours.")
     globex_report = make_report(app=other_app, details="Globex tenant data")
     inactive = make_user("gone@acme.example", is_active=False)
     Membership.objects.create(mini_app=mini_app, user=inactive)
@@ -420,6 +446,7 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
         pending=pending,
         handled=Report.objects.get(pk=handled.pk),
         appeal=appeal,
+        dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
         globex_report=globex_report,
         users=users,
@@ -473,6 +500,8 @@ def test_access(client, world, row: Row, visitor: str):
         assert marker not in body and DETAILS.encode() not in body
         if before is not None:
             assert row.mutates(world) == before, "a refused request changed data"
+    elif before is not None:
+        assert row.mutates(world) != before, "an allowed request did nothing"
 
 
 # --- Completeness: a URL without a row fails here
