@@ -1,6 +1,5 @@
 """Every read the appeal pages need, with its queries visible here."""
 
-import hmac
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -24,7 +23,7 @@ def report_for_reporter(*, app_slug: str, report_id: str, key: str) -> Report:
         .filter(mini_app__slug=app_slug, report_id=report_id.upper())
         .first()
     )
-    if report is None or not key or not hmac.compare_digest(report.access_key, key):
+    if report is None or not report.access_key_matches(key):
         raise Http404("No such report.")
     return report
 

@@ -1,5 +1,6 @@
 """The shared schema: tenants, their developers, the issue-type catalogue and the reports."""
 
+import hmac
 import secrets
 from datetime import timedelta
 
@@ -287,6 +288,11 @@ class Report(models.Model):
     @property
     def is_handled(self) -> bool:
         return self.status != Status.PENDING
+
+    def access_key_matches(self, key: str | None) -> bool:
+        """The reporter's key check, in constant time. Compared as bytes: compare_digest
+        refuses str with non-ASCII characters, and a key in a URL is user input."""
+        return bool(key) and hmac.compare_digest(self.access_key.encode(), key.encode())
 
 
 def screenshot_path(instance: "Screenshot", filename: str) -> str:

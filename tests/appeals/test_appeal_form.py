@@ -103,7 +103,7 @@ def test_after_a_decision_only_a_new_handling_reopens_the_form(
     assert Appeal.objects.count() == 2
 
 
-@pytest.mark.parametrize("key", ["", "wrong-key", "x" * 32])
+@pytest.mark.parametrize("key", ["", "wrong-key", "x" * 32, "clé-ünïcode"])
 def test_a_wrong_or_missing_key_is_a_404(client, resolved_report, key):
     assert client.get(appeal_url(resolved_report, key)).status_code == 404
     assert post_appeal(client, resolved_report, key).status_code == 404
