@@ -9,7 +9,6 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,7 +18,11 @@ from django.utils.translation import gettext as _
 from reports.images import ProcessedImage
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
-from reports.services import report_decision_change, screenshots_delete_files
+from reports.services import (
+    report_decision_change,
+    screenshot_store,
+    screenshots_delete_files,
+)
 
 from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
@@ -74,7 +77,11 @@ def appeal_submit(
                 language=translation.get_language() or "",
             )
             for position, image in enumerate(screenshots):
-                _screenshot_store(appeal=appeal, image=image, position=position, stored=stored)
+                screenshot_store(
+                    shot=AppealScreenshot(appeal=appeal, position=position),
+                    image=image,
+                    stored=stored,
+                )
             support_email = report.mini_app.support_email
             _record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
             _record(
@@ -187,25 +194,6 @@ def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEv
     return ReportEvent.objects.create(
         report=report, kind=kind, actor=actor, created_at=now, data=data
     )
-
-
-def _screenshot_store(
-    *, appeal: Appeal, image: ProcessedImage, position: int, stored: list[str]
-) -> AppealScreenshot:
-    shot = AppealScreenshot(
-        appeal=appeal,
-        content_type=image.content_type,
-        width=image.width,
-        height=image.height,
-        size=len(image.content),
-        position=position,
-    )
-    shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
-    stored.append(shot.image.name)
-    shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
-    stored.append(shot.thumbnail.name)
-    shot.save()
-    return shot
 
 
 def _appeal_page_url(report: Report) -> str:

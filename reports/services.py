@@ -11,7 +11,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -124,24 +124,23 @@ def _create_report(
         submission_key=submission_key,
     )
     for position, image in enumerate(screenshots):
-        screenshot_store(report=report, image=image, position=position, stored=stored_files)
+        screenshot_store(
+            shot=Screenshot(report=report, position=position), image=image, stored=stored_files
+        )
     ReportEvent.objects.create(report=report, kind=Kind.SUBMITTED, created_at=created_at)
     return report
 
 
 def screenshot_store(
-    *, report: Report, image: ProcessedImage, position: int, stored: list[str]
-) -> Screenshot:
-    """Save a processed image and its thumbnail under generated names; `stored` collects
-    the names written so the caller can remove them if its transaction fails."""
-    shot = Screenshot(
-        report=report,
-        content_type=image.content_type,
-        width=image.width,
-        height=image.height,
-        size=len(image.content),
-        position=position,
-    )
+    *, shot: models.Model, image: ProcessedImage, stored: list[str]
+) -> models.Model:
+    """Fill and save a screenshot row (a report's or an appeal's: both have the same fields)
+    from a processed image, its files under generated names; `stored` collects the names
+    written so the caller can remove them if its transaction fails."""
+    shot.content_type = image.content_type
+    shot.width = image.width
+    shot.height = image.height
+    shot.size = len(image.content)
     shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
     stored.append(shot.image.name)
     shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
