@@ -34,9 +34,13 @@ def outbox_email_backend(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-@pytest.fixture(autouse=True)
-def clean_login_throttle():
-    """Failed sign-ins counted in the real cache (Redis) must not carry over between tests."""
+def counters_clear() -> None:
+    """Forget the help center's rate-limit counters and seen API signatures, and the failed
+    sign-in counters, and nothing else.
+
+    On Redis the cache shares the broker's database, so a FLUSHDB (cache.clear()) would also
+    drop Celery's queues: delete only these keys.
+    """
     from django.core.cache import cache
 
     from config.login_throttle import KEY_PREFIX
@@ -46,9 +50,19 @@ def clean_login_throttle():
         cache.clear()  # file-based cache: its own directory
         return
     client = client_of(None, write=True)
-    keys = list(client.scan_iter(match=f"*{KEY_PREFIX}:*"))
-    if keys:
-        client.delete(*keys)
+    for pattern in ("*tickets:*", f"*{KEY_PREFIX}:*"):
+        keys = list(client.scan_iter(match=pattern))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def clean_counters():
+    """Counters live in the real cache (Redis in the test run) for up to an hour: every test
+    starts, and leaves, at zero."""
+    counters_clear()
+    yield
+    counters_clear()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from appeals.models import Appeal
 from reports.models import Category, Membership, Report
 from reports.services import report_dismiss, report_resolve
 from tests.tickets.api_client import signed_headers
-from tests.tickets.conftest import rate_limit_state_clear
 
 pytestmark = pytest.mark.django_db
 
@@ -404,14 +403,6 @@ ROWS = [
 def fast_passwords(settings):
     # 260 cells each sign five users in: the real hasher would make this file take minutes.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def clean_rate_limits():
-    # The help center's counters and seen API signatures live in the real cache: start at 0.
-    rate_limit_state_clear()
-    yield
-    rate_limit_state_clear()
 
 
 @pytest.fixture

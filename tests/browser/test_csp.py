@@ -8,7 +8,6 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from tests.factories import png_bytes
-from tests.tickets.conftest import rate_limit_state_clear
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +31,6 @@ def session_for(page, user, live_server):
 def test_console_help_center_and_admin_run_without_csp_violations(
     page, live_server, owner, mini_app, make_report, tmp_path
 ):
-    rate_limit_state_clear()
     violations = []
     page.on(
         "console",

@@ -7,13 +7,11 @@ from playwright.sync_api import expect
 
 from reports.models import Report
 from tests.factories import png_bytes
-from tests.tickets.conftest import rate_limit_state_clear
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_reporter_files_a_community_report_with_a_screenshot(new_page, mini_app, tmp_path):
-    rate_limit_state_clear()  # earlier runs' counters live in the shared Redis for an hour
     shot = tmp_path / "evidence.png"
     shot.write_bytes(png_bytes(size=(300, 200)))
     page = new_page(timezone_id="America/New_York")
