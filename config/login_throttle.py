@@ -25,10 +25,7 @@ def _now() -> float:
 
 
 def _limits() -> tuple[int, int]:
-    return (
-        getattr(settings, "LOGIN_FAILURE_LIMIT", 5),
-        getattr(settings, "LOGIN_LOCKOUT_SECONDS", 900),
-    )
+    return settings.LOGIN_FAILURE_LIMIT, settings.LOGIN_LOCKOUT_SECONDS
 
 
 def _keys(*, username: str, ip: str) -> tuple[str, str]:
