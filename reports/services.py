@@ -4,14 +4,14 @@ Views, the API, admin actions and Celery tasks all call these: one rule, one pla
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -43,6 +43,15 @@ class ReportRuleError(ValueError):
     """The change is not allowed in the report's current state (e.g. reopening a pending one)."""
 
 
+class ScreenshotStorageError(Exception):
+    """A screenshot file could not be written (disk, permissions, object storage down)."""
+
+
+class ReportNotSaved(Exception):
+    """The database or the file storage failed mid-submission: nothing was kept, no row and
+    no file, so the reporter can simply send the report again."""
+
+
 @dataclass(frozen=True)
 class ReportInput:
     """What a reporter submits, already validated by a form or the API."""
@@ -63,11 +72,16 @@ def report_submit(
     source: str = Report.Source.HELP_CENTER,
     submission_key: str = "",
     now: datetime | None = None,
+    also: Callable[[Report], object] | None = None,
 ) -> Report:
     """File a report with its screenshots and its "received" event, all or nothing.
 
+    `also(report)` runs in the same transaction (the intake queues its confirmation e-mail
+    there), so its rows, too, exist only with the report, and the files only with the rows.
     A repeated submission_key (a double-click, a resubmitted form, a retried API call)
     returns the report the first submission created instead of a second one.
+
+    Raises ReportNotSaved when the database or the storage fails; nothing is left behind.
     """
     if data.issue_type.category != data.category:
         raise ReportRuleError("The issue type does not belong to the report's category.")
@@ -87,6 +101,7 @@ def report_submit(
                 submission_key=submission_key,
                 created_at=created_at,
                 stored_files=stored_files,
+                also=also,
             )
         except IntegrityError:
             screenshots_delete_files(stored_files)
@@ -99,6 +114,11 @@ def report_submit(
             # Otherwise the random report ID collided (vanishingly rare): draw another.
             if attempt == 2:
                 raise
+        except (DatabaseError, ScreenshotStorageError) as error:
+            # The transaction rolled the rows back (or the connection died with them).
+            screenshots_delete_files(stored_files)
+            logger.exception("Report not saved (no row, no file kept)")
+            raise ReportNotSaved("The report could not be saved.") from error
         except BaseException:
             # The transaction rolled the rows back; the files it stored are ours to remove.
             screenshots_delete_files(stored_files)
@@ -108,7 +128,7 @@ def report_submit(
 
 @transaction.atomic
 def _create_report(
-    *, mini_app, data, screenshots, source, submission_key, created_at, stored_files
+    *, mini_app, data, screenshots, source, submission_key, created_at, stored_files, also
 ) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
@@ -128,6 +148,8 @@ def _create_report(
             shot=Screenshot(report=report, position=position), image=image, stored=stored_files
         )
     ReportEvent.objects.create(report=report, kind=Kind.SUBMITTED, created_at=created_at)
+    if also is not None:
+        also(report)
     return report
 
 
@@ -141,10 +163,13 @@ def screenshot_store(
     shot.width = image.width
     shot.height = image.height
     shot.size = len(image.content)
-    shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
-    stored.append(shot.image.name)
-    shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
-    stored.append(shot.thumbnail.name)
+    try:
+        shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
+        stored.append(shot.image.name)
+        shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
+        stored.append(shot.thumbnail.name)
+    except Exception as error:  # each backend fails its own way (OSError, botocore, ...)
+        raise ScreenshotStorageError(f"Could not store a screenshot: {error}") from error
     shot.save()
     return shot
 
@@ -153,7 +178,7 @@ def screenshots_delete_files(names: Sequence[str]) -> None:
     for name in names:
         try:
             default_storage.delete(name)
-        except OSError:
+        except Exception:  # the storage may be the thing that failed: log, never mask
             logger.exception("Could not delete orphan screenshot file %s", name)
 
 

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from reports.models import Category, MiniApp, Report
-from reports.services import ReportInput
+from reports.services import ReportInput, ReportNotSaved
 
 from . import selectors, services
 from .forms import ReportForm
@@ -248,22 +248,32 @@ def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
                 fields={name: list(errors) for name, errors in form.errors.items()},
             )
         cleaned = form.cleaned_data
-        outcome = services.ticket_submit(
-            mini_app=mini_app,
-            data=ReportInput(
-                category=category,
-                issue_type=cleaned["issue_type"],
-                details=cleaned.get("details", ""),
-                order_id=cleaned.get("order_id", ""),
-                contact_email=cleaned.get("contact_email", ""),
-                open_id=cleaned.get("open_id", ""),
-            ),
-            screenshots=cleaned.get("screenshots", []),
-            source=Report.Source.API,
-            # Its own namespace, so a client's key never meets a help-center form token.
-            submission_key=_idempotency_key(request),
-            language=request.LANGUAGE_CODE,
-        )
+        try:
+            outcome = services.ticket_submit(
+                mini_app=mini_app,
+                data=ReportInput(
+                    category=category,
+                    issue_type=cleaned["issue_type"],
+                    details=cleaned.get("details", ""),
+                    order_id=cleaned.get("order_id", ""),
+                    contact_email=cleaned.get("contact_email", ""),
+                    open_id=cleaned.get("open_id", ""),
+                ),
+                screenshots=cleaned.get("screenshots", []),
+                source=Report.Source.API,
+                # Its own namespace, so a client's key never meets a help-center form token.
+                submission_key=_idempotency_key(request),
+                language=request.LANGUAGE_CODE,
+            )
+        except ReportNotSaved:
+            raise ApiError(
+                503,
+                "not_saved",
+                "The report could not be saved because of a problem on our side; nothing was "
+                "stored. Sign the request anew and send it again (with the same "
+                "Idempotency-Key) after Retry-After seconds.",
+                headers={"Retry-After": "60"},
+            ) from None
     fresh = not (outcome.duplicate or outcome.replayed)
     return JsonResponse(
         _report_json(outcome.report, duplicate=outcome.duplicate),

@@ -197,6 +197,18 @@ def openapi_spec() -> dict:
                                 }
                             },
                         },
+                        "503": {
+                            **_error(
+                                "not_saved: the database or the file storage failed; nothing "
+                                "was stored. Retry (same Idempotency-Key) after Retry-After."
+                            ),
+                            "headers": {
+                                "Retry-After": {
+                                    "schema": {"type": "integer"},
+                                    "description": "Seconds to wait.",
+                                }
+                            },
+                        },
                     },
                 }
             },

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -62,7 +61,7 @@ def ticket_submit(
 
     The confirmation e-mail is queued in the same transaction as the report, so a report
     with a contact e-mail never exists without its e-mail (the outbox delivers it later if
-    the broker is down).
+    the broker is down), and a failure anywhere leaves neither (reports.ReportNotSaved).
     """
     now = now or timezone.now()
     earlier = report_by_submission_key(mini_app=mini_app, submission_key=submission_key)
@@ -73,17 +72,21 @@ def ticket_submit(
     )
     if duplicate:
         return SubmitOutcome(report=duplicate, duplicate=True)
-    with transaction.atomic():
-        report = report_submit(
-            mini_app=mini_app,
-            data=data,
-            screenshots=screenshots,
-            source=source,
-            submission_key=submission_key,
-            now=now,
-        )
+
+    def confirm(report: Report) -> None:
         if report.contact_email:
             report_confirmation_email_enqueue(report=report, language=language, tz_name=tz_name)
+
+    # Inside report_submit's transaction, which also removes the stored files if it fails.
+    report = report_submit(
+        mini_app=mini_app,
+        data=data,
+        screenshots=screenshots,
+        source=source,
+        submission_key=submission_key,
+        now=now,
+        also=confirm,
+    )
     return SubmitOutcome(report=report)
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.images import screenshot_response
 from reports.models import Category, Report, Status
-from reports.services import ReportInput
+from reports.services import ReportInput, ReportNotSaved
 
 from . import selectors, services
 from .forms import CheckReportForm, ReportForm, form_token
@@ -128,22 +128,33 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
 def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str) -> HttpResponse:
     cleaned = form.cleaned_data
     tz_name = cleaned.get("tz") or request.COOKIES.get(TZ_COOKIE, "")
-    outcome = services.ticket_submit(
-        mini_app=mini_app,
-        data=ReportInput(
-            category=form.category,
-            issue_type=cleaned["issue_type"],
-            details=cleaned.get("details", ""),
-            order_id=cleaned.get("order_id", ""),
-            contact_email=cleaned.get("contact_email", ""),
-            open_id=open_id,
-        ),
-        screenshots=cleaned.get("screenshots", []),
-        source=Report.Source.HELP_CENTER,
-        submission_key=cleaned.get("submission_key", ""),
-        language=translation.get_language() or "",
-        tz_name=tz_name,
-    )
+    try:
+        outcome = services.ticket_submit(
+            mini_app=mini_app,
+            data=ReportInput(
+                category=form.category,
+                issue_type=cleaned["issue_type"],
+                details=cleaned.get("details", ""),
+                order_id=cleaned.get("order_id", ""),
+                contact_email=cleaned.get("contact_email", ""),
+                open_id=open_id,
+            ),
+            screenshots=cleaned.get("screenshots", []),
+            source=Report.Source.HELP_CENTER,
+            submission_key=cleaned.get("submission_key", ""),
+            language=translation.get_language() or "",
+            tz_name=tz_name,
+        )
+    except ReportNotSaved:
+        # A page that needs no database: it may be the database that just failed.
+        response = render(
+            request,
+            "tickets/not_saved.html",
+            {"mini_app": mini_app, "category": form.category},
+            status=503,
+        )
+        response["Retry-After"] = "60"
+        return response
     report = outcome.report
     if outcome.duplicate and not (open_id and report.open_id == open_id):
         # Matched by e-mail only: whoever typed it may not own it, so the link goes by e-mail.

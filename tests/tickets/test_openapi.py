@@ -6,11 +6,13 @@ validated against the documented schema.
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.tickets.api_client import api_get, api_post, signed_headers
+from tests.factories import png_bytes, upload
+from tests.tickets.api_client import api_get, api_post, api_post_multipart, signed_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +52,15 @@ def create_429(client, app, settings):
     return api_post(client, app, {**CRASH, "details": "another"})
 
 
+def create_503(client, app, settings):
+    # The screenshot storage really fails: its directory would have to be under a plain file.
+    blocker = Path(settings.MEDIA_ROOT).parent / "a-file-not-a-directory"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+    fields = {"category": "community", "issue_type": "spam"}
+    return api_post_multipart(client, app, fields, [upload(png_bytes())])
+
+
 def detail_200(client, app, settings):
     report_id = api_post(client, app, CRASH).json()["report_id"]
     return api_get(client, app, report_id)
@@ -73,6 +84,7 @@ SCENARIOS = {
     (*CREATE, "404"): create_404,
     (*CREATE, "413"): create_413,
     (*CREATE, "429"): create_429,
+    (*CREATE, "503"): create_503,
     (*DETAIL, "200"): detail_200,
     (*DETAIL, "401"): detail_401,
     (*DETAIL, "404"): detail_404,

@@ -1,0 +1,120 @@
+"""The database fails in the middle of a submission: no row, no orphan file, a clear answer.
+
+The failure is real, at the moment a row is inserted after the screenshots are stored:
+on PostgreSQL a trigger makes the server terminate the request's own connection (as a
+restarted or failed-over server would); on SQLite a trigger fills a database capped at its
+current size, so the insert fails with SQLite's own "database or disk is full".
+"""
+
+import pytest
+from django.db import DatabaseError, connection
+
+from reports.models import OutboundEmail, Report, ReportEvent
+from tests.faults.submissions import (
+    FORM,
+    NOTHING,
+    api_submit,
+    form_fields,
+    nothing_saved,
+    stored_files,
+)
+
+# The connection dies on PostgreSQL: the test cannot run inside a transaction it rolls back.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The event row comes after both screenshots are stored; the confirmation e-mail's outbox row
+# comes last of all (queued by the intake inside the report's transaction).
+TABLES = [ReportEvent._meta.db_table, OutboundEmail._meta.db_table]
+
+
+def _install(table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION fault_lose_connection() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END $$"
+            )
+            cursor.execute(
+                f"CREATE TRIGGER fault_lose_connection BEFORE INSERT ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION fault_lose_connection()"
+            )
+        else:
+            cursor.execute("CREATE TABLE fault_ballast (filler BLOB)")
+            cursor.execute(
+                f"CREATE TRIGGER fault_disk_full BEFORE INSERT ON {table} "  # noqa: S608
+                "BEGIN INSERT INTO fault_ballast VALUES (randomblob(16000000)); END"
+            )
+            cursor.execute("PRAGMA page_count")
+            pages = cursor.fetchone()[0]
+            # 2 MB of room (4 KB pages): the report and screenshot rows fit, the ballast not.
+            cursor.execute(f"PRAGMA max_page_count = {pages + 512}")
+
+
+def _remove() -> None:
+    connection.close()  # dead on PostgreSQL; the next query opens a fresh one
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS fault_lose_connection() CASCADE")
+        else:
+            cursor.execute("PRAGMA max_page_count = 1073741823")
+            cursor.execute("DROP TABLE IF EXISTS fault_ballast")
+            cursor.execute("DROP TRIGGER IF EXISTS fault_disk_full")
+
+
+@pytest.fixture(params=TABLES)
+def failing_database(request, mini_app):
+    """The database fails when a row is inserted into request.param; cleared at the end."""
+    _install(request.param)
+    yield request.param
+    _remove()
+
+
+def _the_database_really_failed(caplog) -> None:
+    [record] = [r for r in caplog.records if r.getMessage().startswith("Report not saved")]
+    cause = record.exc_info[1]
+    assert isinstance(cause, DatabaseError), cause
+    expected = "terminating connection" if connection.vendor == "postgresql" else "disk is full"
+    assert expected in str(cause)
+
+
+def test_the_form_says_nothing_was_saved_and_a_retry_files_the_report(
+    client, failing_database, media_root, caplog
+):
+    fields = form_fields()
+    response = client.post(FORM, fields)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    page = response.content.decode()
+    assert "Your report was not sent" in page
+    assert "nothing was saved. Please send it again in a minute." in page
+    _the_database_really_failed(caplog)
+    _remove()  # the database is back
+    assert nothing_saved() == NOTHING
+    assert stored_files(media_root) == []
+
+    # Sending the same form again (same one-time token) files it, once.
+    for shot in fields["screenshots"]:
+        shot.seek(0)
+    retried = client.post(FORM, fields)
+    assert retried.status_code == 302
+    report = Report.objects.get()
+    assert report.screenshots.count() == 2
+    assert len(stored_files(media_root)) == 4  # two images, two thumbnails
+    assert OutboundEmail.objects.filter(to="ana@example.net").count() == 1
+
+
+def test_the_api_answers_503_not_saved_and_stores_nothing(
+    client, mini_app, failing_database, media_root, caplog
+):
+    response = api_submit(client, mini_app)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    body = response.json()
+    assert body["error"] == "not_saved"
+    assert "nothing was stored" in body["message"]
+    _the_database_really_failed(caplog)
+    _remove()
+    assert nothing_saved() == NOTHING
+    assert stored_files(media_root) == []
