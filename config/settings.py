@@ -163,6 +163,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 300),
+            # Else botocore presigns with SigV2 for most regions and any custom endpoint, which
+            # S3 refuses for buckets created since June 2020 and in regions opened since 2014.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }

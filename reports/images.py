@@ -135,9 +135,11 @@ def screenshot_response(screenshot, *, thumbnail: bool = False) -> HttpResponse:
         response: HttpResponse = FileResponse(
             field.open("rb"), content_type=screenshot.content_type
         )
+        response["Cache-Control"] = "private, max-age=300"
     else:
         response = HttpResponseRedirect(field.url)  # signed, expires (AWS_QUERYSTRING_EXPIRE)
+        # A cached redirect would outlive the signed URL it points to (broken images).
+        response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=300"
     response["Content-Disposition"] = "inline"
     return response
