@@ -14,7 +14,8 @@ def form_fields(**extra) -> dict:
     return {
         "submission_key": secrets.token_urlsafe(24),
         "issue_type": "experience.crash",
-        "details": "It crashes when I open my orders.",
+        # Different words each time: the same report again would be answered as a duplicate.
+        "details": f"It crashes when I open my orders ({secrets.token_hex(4)}).",
         "contact_email": "ana@example.net",
         "screenshots": [upload(png_bytes()), upload(png_bytes(color=(0, 90, 200)), name="b.png")],
         **extra,
@@ -28,7 +29,7 @@ def api_submit(client, app):
         {
             "category": "experience",
             "issue_type": "crash",
-            "details": "It crashes when I open my orders.",
+            "details": f"It crashes when I open my orders ({secrets.token_hex(4)}).",
             "contact_email": "ana@example.net",
         },
         [upload(png_bytes()), upload(png_bytes(color=(0, 90, 200)), name="b.png")],
