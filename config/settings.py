@@ -160,7 +160,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
             "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
-            "default_acl": "private",
+            # No ACL header: new objects are private (owner only) anyway, and buckets with ACLs
+            # disabled (AWS's default since 2023) refuse a PUT that names one, even "private".
+            "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": envint("AWS_QUERYSTRING_EXPIRE", 300),
             # Else botocore presigns with SigV2 for most regions and any custom endpoint, which
