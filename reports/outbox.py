@@ -66,6 +66,10 @@ def email_deliver(*, email_id: int) -> bool:
         )
         if email.html_body:
             message.attach_alternative(email.html_body, "text/html")
+        # At least once, not exactly once: a worker killed after the SMTP server accepted the
+        # message but before this transaction commits sent_at leaves the row unsent, and the
+        # redelivered task sends it again. Killed any earlier, the server never accepted it
+        # and the redelivery sends it once (tests/faults/test_worker_killed.py).
         try:
             message.send()
         except Exception as error:
