@@ -1,0 +1,127 @@
+"""The broker is down: a report (form or API) or an appeal is still saved and confirmed; the
+e-mails go out later, once each."""
+
+import secrets
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from appeals.models import Appeal
+from config import celery_app
+from reports.models import Category, OutboundEmail, Report
+from reports.services import report_resolve
+from reports.tasks import deliver_pending_emails
+from tests.tickets.api_client import api_post
+
+pytestmark = pytest.mark.django_db
+
+
+def _point_celery_at(url: str) -> None:
+    # Forget the cached pools, so the next publish looks up (or creates) the pool of `url`.
+    # Never close them: kombu keeps one pool per URL for the whole process, and a closed one
+    # would break every later publish to the real broker.
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def dead_broker():
+    """Point the real Celery app at a closed port; the returned function (and teardown)
+    points it back at the real broker."""
+    original = celery_app.conf.broker_url
+    _point_celery_at("redis://127.0.0.1:1/0")
+
+    def revive():
+        _point_celery_at(original)
+
+    yield revive
+    revive()
+
+
+def test_report_is_saved_and_confirmed_then_emailed_once_the_broker_is_back(
+    client, mini_app, dead_broker, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/help/acme/new/experience/",
+            {
+                "submission_key": secrets.token_urlsafe(24),
+                "issue_type": "experience.crash",
+                "details": "Crash on start",
+                "contact_email": "ana@example.net",
+            },
+        )
+    report = Report.objects.get()
+    assert response.status_code == 302
+    assert "Report received" in client.get(response["Location"]).content.decode()
+    assert "left for the outbox sweep" in caplog.text  # the enqueue really failed
+    email = OutboundEmail.objects.get()
+    assert email.sent_at is None
+    assert mail.outbox == []
+
+    _revive_and_sweep(dead_broker, expected=1)
+    assert [message.to for message in mail.outbox] == [["ana@example.net"]]
+    assert report.report_id in mail.outbox[0].subject
+    email.refresh_from_db()
+    assert email.sent_at is not None
+
+
+def _revive_and_sweep(revive, *, expected: int) -> None:
+    revive()
+    # The broker takes messages again (a real publish to Redis) ...
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1)
+    # ... and the beat's sweep, a minute later, delivers what was left, once.
+    OutboundEmail.objects.update(created_at=timezone.now() - timedelta(minutes=1))
+    assert deliver_pending_emails.apply().get() == expected
+    assert deliver_pending_emails.apply().get() == 0
+    assert not OutboundEmail.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_an_api_report_is_filed_then_emailed_once_the_broker_is_back(
+    client, mini_app, dead_broker, django_capture_on_commit_callbacks, caplog
+):
+    payload = {"category": "experience", "issue_type": "crash", "contact_email": "ana@example.net"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_post(client, mini_app, {**payload, "details": "Crash on start"})
+    assert response.status_code == 201
+    report = Report.objects.get(report_id=response.json()["report_id"])
+    assert "left for the outbox sweep" in caplog.text
+    assert mail.outbox == []
+
+    _revive_and_sweep(dead_broker, expected=1)
+    [message] = mail.outbox
+    assert message.to == ["ana@example.net"] and report.report_id in message.subject
+
+
+def test_an_appeal_is_saved_then_its_emails_go_out_once_the_broker_is_back(
+    client, make_report, owner, dead_broker, django_capture_on_commit_callbacks, caplog
+):
+    report = make_report(Category.PAYMENT, contact_email="ana@example.net")
+    report = report_resolve(report=report, actor=owner)
+    url = reverse("appeals:appeal_new", kwargs={"app_slug": "acme", "report_id": report.report_id})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{url}?key={report.access_key}",
+            {
+                "contact_email": "ana@example.net",
+                "reason": "The refund never arrived; my bank shows no credit for the order.",
+            },
+        )
+    assert response.status_code == 302
+    appeal = Appeal.objects.get(report=report)
+    assert "Your appeal was sent" in client.get(response["Location"]).content.decode()
+    assert "left for the outbox sweep" in caplog.text
+    assert mail.outbox == []
+
+    _revive_and_sweep(dead_broker, expected=2)  # the reporter's receipt, the owner's notice
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ana@example.net",
+        owner.email,
+    ]
+    assert all(report.report_id in message.subject for message in mail.outbox)
+    assert appeal.state == Appeal.State.OPEN
