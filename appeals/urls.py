@@ -6,7 +6,7 @@ app_name = "appeals"
 urlpatterns = [
     # The reporter's appeal form, keyed by ?key= like the status page.
     path(
-        "help/<slug:app_slug>/tickets/<str:report_id>/appeal/",
+        "help/<slug:app_slug>/tickets/<slug:report_id>/appeal/",
         views.appeal_new,
         name="appeal_new",
     ),

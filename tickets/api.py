@@ -138,6 +138,14 @@ def _refuse_replay(mini_app: MiniApp, sig: str) -> None:
         )
 
 
+def _is_unicode_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse(request: HttpRequest, spool):
     content_type = request.content_type or ""
     if content_type == "application/json":
@@ -161,6 +169,15 @@ def _parse(request: HttpRequest, spool):
                 "validation_failed",
                 "Some fields are not valid.",
                 fields={name: ["This must be a string."] for name in wrong},
+            )
+        # JSON can spell a lone surrogate ("\ud800"): not text, and no database can store it.
+        broken = [k for k in API_FIELDS if k in payload and not _is_unicode_text(payload[k])]
+        if broken:
+            raise ApiError(
+                400,
+                "validation_failed",
+                "Some fields are not valid.",
+                fields={name: ["This is not valid Unicode text."] for name in broken},
             )
         return {k: payload[k] for k in API_FIELDS if k in payload}, {}
     if content_type == "multipart/form-data":

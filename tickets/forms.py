@@ -4,7 +4,6 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -81,6 +80,22 @@ class ScreenshotsField(forms.FileField):
         return bool(data)
 
 
+class BrowserHintField(forms.CharField):
+    """A hidden value the page fills in, never typed by the reporter. A garbled one (too long,
+    a NUL) is dropped rather than refusing the report with an error they cannot see or fix."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> str:
+        try:
+            return super().clean(value)
+        except ValidationError:
+            return ""
+
+
 class IssueTypeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: IssueType) -> str:
         return _(obj.name)
@@ -139,18 +154,15 @@ class ReportForm(forms.Form):
         help_text=_("We send the confirmation and the status link here. Nothing else."),
         required=False,
         max_length=254,
-        validators=[
-            EmailValidator(message=_("Enter a valid e-mail address, like name@example.com."))
-        ],
         error_messages={
             "invalid": _("Enter a valid e-mail address, like name@example.com."),
             "max_length": _("This e-mail address is too long."),
         },
     )
     # The one-time token: a double-click or a resubmit files one report.
-    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    submission_key = BrowserHintField(max_length=64)
     # The reporter's timezone as the browser reports it (filled by help.js).
-    tz = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    tz = BrowserHintField(max_length=64)
 
     def __init__(self, *args, category: str, trust_open_id: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -68,6 +68,9 @@ def report_for_status_link(*, mini_app: MiniApp, report_id: str, email: str) -> 
 
 
 def report_for_api(*, mini_app: MiniApp, report_id: str) -> Report:
+    if not report_id.isascii() or not report_id.isalnum():
+        # Not a report ID (and a NUL would be a database error on PostgreSQL, not a 404).
+        raise Http404("No such report.")
     report = Report.objects.filter(mini_app=mini_app, report_id=report_id).first()
     if report is None:
         raise Http404("No such report.")

@@ -27,6 +27,8 @@ def open_id_verify(
     """The Open ID if the link is genuine and fresh, else "" (the report files without one)."""
     if not open_id or not ts or not sig or len(open_id) > OPEN_ID_MAX_LENGTH:
         return ""
+    if "\x00" in open_id:  # PostgreSQL cannot store a NUL in text: not an Open ID we can keep
+        return ""
     try:
         issued = int(ts)
     except ValueError:

@@ -4,6 +4,7 @@ Fixed windows: simple, and a burst at a window edge can at worst double the rate
 fine for abuse protection. The limits live in settings so an operator can tune them.
 """
 
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -37,7 +38,10 @@ def rate_limit_hit(*, name: str, ident: str, now: float | None = None) -> Thrott
     allowed, window = _limit(name)
     now = time.time() if now is None else now
     window_start = int(now // window) * window
-    key = f"tickets:rl:{name}:{ident}:{window_start}"
+    # Hashed: the ident may be a signed Open ID, any text up to 128 characters; a cache key
+    # stays short and plain whatever it holds.
+    digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    key = f"tickets:rl:{name}:{digest}:{window_start}"
     # add() only sets a missing key, so concurrent first attempts don't reset each other.
     cache.add(key, 0, timeout=window + 5)
     try:

@@ -10,17 +10,17 @@ urlpatterns = [
     path("help/<slug:app_slug>/check/", views.report_check, name="report_check"),
     path("help/<slug:app_slug>/new/<slug:category>/", views.report_new, name="report_new"),
     path(
-        "help/<slug:app_slug>/tickets/<str:report_id>/",
+        "help/<slug:app_slug>/tickets/<slug:report_id>/",
         views.report_status,
         name="report_status",
     ),
     path(
-        "help/<slug:app_slug>/tickets/<str:report_id>/screenshots/<int:position>/",
+        "help/<slug:app_slug>/tickets/<slug:report_id>/screenshots/<int:position>/",
         views.report_screenshot,
         name="report_screenshot",
     ),
     path(
-        "help/<slug:app_slug>/tickets/<str:report_id>/screenshots/<int:position>/thumbnail/",
+        "help/<slug:app_slug>/tickets/<slug:report_id>/screenshots/<int:position>/thumbnail/",
         views.report_screenshot,
         {"thumbnail": True},
         name="report_screenshot_thumbnail",

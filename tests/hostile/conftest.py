@@ -1,0 +1,22 @@
+"""Fixtures for the hostile-input tests.
+
+Hypothesis runs many examples inside one test function, so inside one database transaction:
+each example measures what it changed itself (row counts before and after), and clears the
+rate-limit counters, which would otherwise refuse the 21st example of a form.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import counters_clear
+
+
+def stored_files(media_root: Path) -> set[Path]:
+    return {path for path in Path(media_root).rglob("*") if path.is_file()}
+
+
+@pytest.fixture
+def fresh_counters():
+    """Call at the start of every example."""
+    return counters_clear
