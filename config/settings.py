@@ -7,6 +7,7 @@ REDIS_URL, SECRET_KEY, ALLOWED_HOSTS and, for screenshots, the S3 variables.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -149,14 +150,44 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # No MEDIA_URL: screenshots are private and go out only through views that check access.
 
+
+def signed_url_origin(bucket: str, endpoint_url: str | None, region: str | None) -> str:
+    """Where the storage's signed URLs point, asked of botocore, which builds them (the
+    bucket's own host or a shared one, depending on its name and the endpoint). Pages show
+    screenshots through a redirect there, so their img-src must allow it."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region or None,
+        # Presigning needs a key, and these sign nothing that is sent anywhere.
+        aws_access_key_id="-",
+        aws_secret_access_key="-",  # noqa: S106
+        config=Config(signature_version="s3v4"),
+    )
+    url = urlsplit(
+        client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "-"})
+    )
+    return f"{url.scheme}://{url.netloc}"
+
+
 # --- Screenshots: local files by default, private S3-compatible storage when a bucket is set.
 AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+_media_origins: list[str] = []
 if AWS_STORAGE_BUCKET_NAME:
+    _endpoint_url = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    _media_origins = [
+        signed_url_origin(
+            AWS_STORAGE_BUCKET_NAME, _endpoint_url, os.environ.get("AWS_S3_REGION_NAME")
+        )
+    ]
     _media_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "endpoint_url": _endpoint_url,
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
             "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
             "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
@@ -203,7 +234,11 @@ if REDIS_URL:
     # taken (acks_late); longer than any task runs or waits (retry countdowns are <= 15 min).
     # The worker-killed fault test shortens it.
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600)
+        "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # A publish finds Redis down at once instead of retrying for ~6 s: a request queueing
+        # e-mails would otherwise wait that long for each one (the outbox sweep sends them).
+        # Workers reconnect under their own retry policy (broker_connection_max_retries).
+        "max_retries": 0,
     }
 else:
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -306,13 +341,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 # Content-Security-Policy (django-csp) on every response: no inline scripts or styles anywhere,
 # so injected markup cannot run. htmx's own indicator <style> is off (meta htmx-config in
-# base.html); the preview in help.js shows picked files through blob: URLs.
+# base.html); the preview in help.js shows picked files through blob: URLs; screenshots on
+# object storage load from its signed URLs' origin.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *_media_origins],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],

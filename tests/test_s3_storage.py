@@ -27,14 +27,17 @@ import httpx
 import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
+from playwright.sync_api import expect
 
 from appeals.models import AppealScreenshot
 from appeals.services import appeal_submit
 from reports.images import ProcessedImage, image_process
 from reports.models import Category, Report, Screenshot
 from reports.services import report_resolve, screenshots_delete_files
+from tests.browser.test_csp import REPORT_VIOLATIONS
 from tests.factories import png_bytes, upload
 
 pytestmark = pytest.mark.django_db
@@ -46,10 +49,13 @@ SECRET_KEY = "reportdesk-test-secret-key-not-a-real-one"
 REGION = "eu-west-1"
 EXPIRE_SECONDS = 2
 
-# Prints the default storage exactly as config/settings.py builds it from the environment.
-STORAGES_PROBE = (
+# What config/settings.py builds from the environment: the default storage, the CSP, and a
+# signed URL that storage makes (presigning sends nothing anywhere).
+SETTINGS_PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
-    "print(json.dumps(settings.STORAGES['default']))"
+    "from django.core.files.storage import default_storage as s; "
+    "print(json.dumps({'storage': settings.STORAGES['default'], "
+    "'csp': settings.CONTENT_SECURITY_POLICY, 'signed_url': s.url('screenshots/x.png')}))"
 )
 
 
@@ -84,13 +90,13 @@ def s3_endpoint(tmp_path_factory):
     log.close()
 
 
-def storage_from_environment(tmp_path, **env) -> dict:
+def settings_from_environment(tmp_path, **env) -> dict:
     """Run config/settings.py in a fresh interpreter with these variables."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     clean.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="true", VAR_DIR=str(tmp_path))
     clean.update(env)
     result = subprocess.run(
-        [sys.executable, "-c", STORAGES_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+        [sys.executable, "-c", SETTINGS_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -114,9 +120,9 @@ class Bucket:
 
 
 @pytest.fixture(scope="module")
-def s3_storage(s3_endpoint, tmp_path_factory) -> dict:
-    """The default storage as config/settings.py builds it for a bucket on the moto server."""
-    return storage_from_environment(
+def s3_settings(s3_endpoint, tmp_path_factory) -> dict:
+    """The settings config/settings.py builds for a bucket on the moto server."""
+    return settings_from_environment(
         tmp_path_factory.mktemp("settings"),
         AWS_STORAGE_BUCKET_NAME=f"screens-{secrets.token_hex(4)}",
         AWS_S3_ENDPOINT_URL=s3_endpoint,
@@ -128,9 +134,9 @@ def s3_storage(s3_endpoint, tmp_path_factory) -> dict:
 
 
 @pytest.fixture
-def bucket(s3_endpoint, s3_storage, settings) -> Bucket:
-    """An empty bucket, and the app's storage switched to it."""
-    name = s3_storage["OPTIONS"]["bucket_name"]
+def bucket(s3_endpoint, s3_settings, settings) -> Bucket:
+    """An empty bucket, and the app's storage (and CSP) switched to it."""
+    name = s3_settings["storage"]["OPTIONS"]["bucket_name"]
     client = boto3.client(
         "s3",
         endpoint_url=s3_endpoint,
@@ -139,7 +145,8 @@ def bucket(s3_endpoint, s3_storage, settings) -> Bucket:
         aws_secret_access_key=SECRET_KEY,
     )
     client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
-    settings.STORAGES = {**settings.STORAGES, "default": s3_storage}
+    settings.STORAGES = {**settings.STORAGES, "default": s3_settings["storage"]}
+    settings.CONTENT_SECURITY_POLICY = s3_settings["csp"]
     yield Bucket(endpoint=s3_endpoint, name=name, client=client)
     for item in client.list_objects_v2(Bucket=name).get("Contents", []):
         client.delete_object(Bucket=name, Key=item["Key"])
@@ -218,6 +225,30 @@ def test_the_environment_selects_private_signed_s3_storage(bucket, settings):
     assert default["OPTIONS"]["querystring_auth"] is True
     assert default["OPTIONS"]["querystring_expire"] == EXPIRE_SECONDS
     assert default["OPTIONS"]["signature_version"] == "s3v4"
+    assert settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"][-1] == bucket.endpoint
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.mark.parametrize(
+    ("bucket_name", "region"),
+    [("screens", ""), ("screens", "eu-central-1"), ("my.screens", "eu-central-1")],
+)
+def test_the_csp_lets_images_load_from_where_amazon_s3_urls_point(tmp_path, bucket_name, region):
+    # botocore puts the bucket in the host name or in the path, by its name and region.
+    found = settings_from_environment(
+        tmp_path,
+        AWS_STORAGE_BUCKET_NAME=bucket_name,
+        AWS_S3_REGION_NAME=region,
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
+    signed = origin(found["signed_url"])
+    assert signed.endswith(".amazonaws.com")
+    assert found["csp"]["DIRECTIVES"]["img-src"] == ["'self'", "data:", "blob:", signed]
 
 
 @pytest.mark.parametrize(
@@ -371,3 +402,40 @@ def test_a_submission_the_database_refuses_leaves_no_object_behind(make_report, 
         make_report(Category.COMMUNITY, screenshots=[good, refused])
     assert Report.objects.count() == 0
     assert bucket.keys() == set()
+
+
+# The image's width once it has loaded, 0 if it failed (blocked, refused, not an image).
+LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise((done) => {
+  img.addEventListener("load", () => done(img.naturalWidth));
+  img.addEventListener("error", () => done(0));
+})"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_browser_shows_the_screenshots_from_the_bucket_under_the_csp(
+    page, live_server, owner, mini_app, bucket
+):
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.add_init_script(REPORT_VIOLATIONS)
+    client = Client()
+    submit_with_screenshot(client, png_bytes(size=(900, 700)))
+    report = Report.objects.get()
+    client.force_login(owner)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto("/console/acme/reports/")
+    thumbnail = page.get_by_role("img", name=f"Screenshot of report {report.report_id}")
+    expect(thumbnail).to_be_visible()
+    assert thumbnail.evaluate(LOADED_WIDTH) == 320
+    page.goto(f"/help/acme/tickets/{report.report_id}/?key={report.access_key}")
+    shot = page.get_by_role("img", name="Screenshot 1")
+    assert shot.evaluate(LOADED_WIDTH) == 320
+    assert violations == []
