@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import io
 import json
+import logging
 import os
 import secrets
 import socket
@@ -402,6 +403,23 @@ def test_a_submission_the_database_refuses_leaves_no_object_behind(make_report, 
         make_report(Category.COMMUNITY, screenshots=[good, refused])
     assert Report.objects.count() == 0
     assert bucket.keys() == set()
+
+
+def test_cleanup_with_the_storage_unreachable_logs_instead_of_raising(settings, tmp_path, caplog):
+    # A failed submission's cleanup must not replace the failure it cleans up after.
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    found = settings_from_environment(
+        tmp_path,
+        AWS_STORAGE_BUCKET_NAME="screens",
+        AWS_S3_ENDPOINT_URL=dead,
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
+    settings.STORAGES = {**settings.STORAGES, "default": found["storage"]}
+    with caplog.at_level(logging.ERROR, logger="reports.services"):
+        screenshots_delete_files(["screenshots/gone.png"])
+    assert "Could not delete orphan screenshot file screenshots/gone.png" in caplog.text
+    assert "Could not connect to the endpoint URL" in caplog.text
 
 
 # The image's width once it has loaded, 0 if it failed (blocked, refused, not an image).
