@@ -3,13 +3,14 @@
 Views, admin actions and the Celery task all call these: one rule, one place.
 """
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,6 +20,7 @@ from reports.images import ProcessedImage
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
 from reports.services import (
+    ScreenshotStorageError,
     report_decision_change,
     screenshot_store,
     screenshots_delete_files,
@@ -28,10 +30,16 @@ from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
 
 Kind = ReportEvent.Kind
+logger = logging.getLogger(__name__)
 
 
 class AppealRefused(ValueError):
     """The report cannot be appealed now; the message is the explanation the reporter reads."""
+
+
+class AppealNotSaved(Exception):
+    """The database or the file storage failed mid-submission: no row and no file was kept,
+    so the reporter can simply send the appeal again."""
 
 
 class AppealConflict(Exception):
@@ -101,6 +109,10 @@ def appeal_submit(
         raise AppealRefused(
             _("Your appeal of this decision is being reviewed. We will e-mail you the outcome.")
         ) from None
+    except (DatabaseError, ScreenshotStorageError) as error:
+        screenshots_delete_files(stored)
+        logger.exception("Appeal not saved (no row, no file kept)")
+        raise AppealNotSaved("The appeal could not be saved.") from error
     except BaseException:
         screenshots_delete_files(stored)
         raise

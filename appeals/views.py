@@ -72,6 +72,16 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
                 status = 409
                 eligibility = selectors.appeal_eligibility(report=report)
                 form = None
+            except services.AppealNotSaved:
+                # A page that needs no database: it may be the database that just failed.
+                response = render(
+                    request,
+                    "appeals/not_saved.html",
+                    {"report": report, "mini_app": report.mini_app},
+                    status=503,
+                )
+                response["Retry-After"] = "60"
+                return response
             else:
                 messages.success(
                     request, _("Your appeal was sent. We e-mailed you a confirmation.")

@@ -3,6 +3,8 @@
 import secrets
 from pathlib import Path
 
+from django.urls import reverse
+
 from reports.models import OutboundEmail, Report, ReportEvent, Screenshot
 from tests.factories import png_bytes, upload
 from tests.tickets.api_client import api_post_multipart
@@ -52,3 +54,16 @@ def nothing_saved() -> dict:
 
 
 NOTHING = {"reports": 0, "screenshots": 0, "events": 0, "emails": 0}
+
+
+def appeal_url(report: Report) -> str:
+    path = reverse("appeals:appeal_new", kwargs={"app_slug": "acme", "report_id": report.report_id})
+    return f"{path}?key={report.access_key}"
+
+
+def appeal_fields() -> dict:
+    return {
+        "contact_email": "ana@example.net",
+        "reason": "The refund never arrived; my bank shows no credit for the order.",
+        "screenshots": [upload(png_bytes(color=(20, 160, 60)))],
+    }

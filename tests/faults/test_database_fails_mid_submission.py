@@ -9,11 +9,15 @@ current size, so the insert fails with SQLite's own "database or disk is full".
 import pytest
 from django.db import DatabaseError, connection
 
-from reports.models import OutboundEmail, Report, ReportEvent
+from appeals.models import Appeal, AppealScreenshot
+from reports.models import Category, OutboundEmail, Report, ReportEvent
+from reports.services import report_resolve
 from tests.faults.submissions import (
     FORM,
     NOTHING,
     api_submit,
+    appeal_fields,
+    appeal_url,
     form_fields,
     nothing_saved,
     stored_files,
@@ -69,8 +73,8 @@ def failing_database(request, mini_app):
     _remove()
 
 
-def _the_database_really_failed(caplog) -> None:
-    [record] = [r for r in caplog.records if r.getMessage().startswith("Report not saved")]
+def _the_database_really_failed(caplog, what: str = "Report") -> None:
+    [record] = [r for r in caplog.records if r.getMessage().startswith(f"{what} not saved")]
     cause = record.exc_info[1]
     assert isinstance(cause, DatabaseError), cause
     expected = "terminating connection" if connection.vendor == "postgresql" else "disk is full"
@@ -118,3 +122,31 @@ def test_the_api_answers_503_not_saved_and_stores_nothing(
     _remove()
     assert nothing_saved() == NOTHING
     assert stored_files(media_root) == []
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_an_appeal_is_not_saved_and_the_reporter_is_told(
+    client, make_report, owner, media_root, caplog, table
+):
+    report = make_report(Category.PAYMENT, contact_email="ana@example.net")
+    report = report_resolve(report=report, actor=owner)
+    before = nothing_saved()
+    _install(table)
+    try:
+        response = client.post(appeal_url(report), appeal_fields())
+    finally:
+        _remove()
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    page = response.content.decode()
+    assert "Your appeal was not sent" in page
+    assert "nothing was saved. Please send it again in a minute." in page
+    _the_database_really_failed(caplog, "Appeal")
+    assert Appeal.objects.count() == 0
+    assert AppealScreenshot.objects.count() == 0
+    assert nothing_saved() == before  # no event, no e-mail
+    assert stored_files(media_root) == []
+    # Sent again, the appeal is filed.
+    assert client.post(appeal_url(report), appeal_fields()).status_code == 302
+    assert Appeal.objects.count() == 1

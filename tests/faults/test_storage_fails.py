@@ -15,11 +15,15 @@ import boto3
 import httpx
 import pytest
 
-from reports.models import OutboundEmail, Report, ReportEvent, Screenshot
+from appeals.models import Appeal
+from reports.models import Category, OutboundEmail, Report, ReportEvent, Screenshot
+from reports.services import report_resolve
 from tests.faults.submissions import (
     FORM,
     NOTHING,
     api_submit,
+    appeal_fields,
+    appeal_url,
     form_fields,
     nothing_saved,
     stored_files,
@@ -62,6 +66,22 @@ def test_an_unusable_media_directory(client, mini_app, settings, tmp_path, caplo
     assert stored_files(tmp_path) == [blocker]  # nothing was written anywhere under tmp_path
     causes = [r.exc_info[1].__cause__ for r in caplog.records if r.exc_info]
     assert causes and all(isinstance(cause, NotADirectoryError) for cause in causes)
+
+
+def test_an_appeal_with_an_unusable_media_directory(client, make_report, owner, settings, tmp_path):
+    report = report_resolve(report=make_report(Category.PAYMENT), actor=owner)
+    before = nothing_saved()
+    blocker = tmp_path / "a-file-not-a-directory"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    response = client.post(appeal_url(report), appeal_fields())
+
+    assert response.status_code == 503
+    assert "nothing was saved. Please send it again in a minute." in response.content.decode()
+    assert Appeal.objects.count() == 0
+    assert nothing_saved() == before
+    assert stored_files(tmp_path) == [blocker]
 
 
 def _free_port() -> int:
