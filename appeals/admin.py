@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from reports.admin import CappedCountPaginator, ReadOnlyAdminMixin
+from reports.admin import CappedCountPaginator, DeletesFilesMixin, ReadOnlyAdminMixin
 from reports.models import Status
 from reports.services import ReportConflict, ReportRuleError
 
@@ -64,7 +64,7 @@ class PastDueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppealAdmin(DeletesFilesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Appeals arrive from the reporter's form and change only through appeals.services
     (the actions below), so every decision leaves its history row and e-mail."""
 

@@ -37,6 +37,16 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class DeletesFilesMixin:
+    """Deleting here also removes the screenshot files of everything deleted (records_delete)."""
+
+    def delete_model(self, request, obj) -> None:
+        services.records_delete(queryset=type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset) -> None:
+        services.records_delete(queryset=queryset)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -184,7 +194,7 @@ class ReportEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Screenshot)
-class ScreenshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ScreenshotAdmin(DeletesFilesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["report", "position", "content_type", "width", "height", "size"]
     list_select_related = ["report"]
     search_fields = ["report__report_id"]

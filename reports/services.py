@@ -11,8 +11,9 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, router, transaction
 from django.db.models import F
+from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from .images import ProcessedImage
@@ -180,6 +181,26 @@ def screenshots_delete_files(names: Sequence[str]) -> None:
             default_storage.delete(name)
         except Exception:  # the storage may be the thing that failed: log, never mask
             logger.exception("Could not delete orphan screenshot file %s", name)
+
+
+def records_delete(*, queryset: models.QuerySet) -> int:
+    """Delete rows with everything that cascades from them (an appeal's screenshots...) and,
+    once that commits, the files their FileFields name: a plain delete would leave every
+    screenshot in storage for good. Returns the number of rows deleted."""
+    with transaction.atomic():
+        collector = Collector(using=router.db_for_write(queryset.model))
+        collector.collect(queryset)
+        names = []
+        for model, rows in collector.data.items():
+            fields = [f.name for f in model._meta.fields if isinstance(f, models.FileField)]
+            names += [getattr(row, name).name for row in rows for name in fields]
+        for fast in collector.fast_deletes:  # cascades Django deletes without loading the rows
+            fields = [f.name for f in fast.model._meta.fields if isinstance(f, models.FileField)]
+            if fields:
+                names += [name for row in fast.values_list(*fields) for name in row]
+        deleted, _ = collector.delete()
+        transaction.on_commit(lambda: screenshots_delete_files([n for n in names if n]))
+    return deleted
 
 
 def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
