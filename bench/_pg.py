@@ -21,3 +21,16 @@ def ensure_database(name: str) -> str:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
     return database_url(name)
+
+
+def recreate_database(name: str) -> str:
+    """Drop the database (closing its connections) and create it empty; return its URL."""
+    drop_database(name)
+    return ensure_database(name)
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
