@@ -48,10 +48,13 @@ owner = get_user_model().objects.create_user(
 )
 Membership.objects.create(mini_app=app, user=owner)
 crash = IssueType.objects.get(code="experience.crash")
+# One clock reading for all: the two falling due share one deadline to the microsecond, so a
+# beat tick between two submissions on a slow machine cannot split them into two digests.
+now = timezone.now()
 window = timedelta(hours=settings.REPORT_RESPONSE_HOURS)
 
 def file(seconds_to_deadline):
-    filed = timezone.now() - window + timedelta(seconds=seconds_to_deadline)
+    filed = now - window + timedelta(seconds=seconds_to_deadline)
     data = ReportInput(category=Category.EXPERIENCE, issue_type=crash, details="It crashes.")
     return report_submit(mini_app=app, data=data, now=filed)
 
