@@ -114,7 +114,11 @@ class AppealDecisionForm(forms.Form):
         choices=DECISION_CHOICES,
         error_messages={"required": "Choose Uphold or Overturn."},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        error_messages={"invalid": "This page is out of date. Reload the appeal and try again."},
+    )
 
     def __init__(self, *args, report, **kwargs):
         super().__init__(*args, **kwargs)

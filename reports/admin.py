@@ -82,6 +82,12 @@ class IssueTypeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_object(self, request, object_id, from_field=None):
+        # The key is text: a NUL from the URL is a database error on PostgreSQL, not a miss.
+        if "\x00" in object_id:
+            return None
+        return super().get_object(request, object_id, from_field)
+
 
 class ReportEventInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReportEvent

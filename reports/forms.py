@@ -79,4 +79,3 @@ class TimezoneForm(forms.Form):
         choices=lambda: [(name, name.replace("_", " ")) for name in timezone_names()],
         error_messages={"invalid_choice": "Pick a timezone from the list."},
     )
-    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

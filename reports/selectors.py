@@ -100,13 +100,12 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
         Prefetch("screenshots", queryset=Screenshot.objects.order_by("position"))
     )
     after, before = params.get("after", ""), params.get("before", "")
+    anchor_id = (after or before)[:16].upper()
     anchor = None
-    if after or before:
+    # Only a report ID can be an anchor (a NUL would be a database error on PostgreSQL).
+    if anchor_id.isascii() and anchor_id.isalnum():
         anchor = (
-            reports_base(mini_app=mini_app)
-            .filter(report_id=(after or before)[:16].upper())
-            .values(*columns)
-            .first()
+            reports_base(mini_app=mini_app).filter(report_id=anchor_id).values(*columns).first()
         )
     page = ReportPage(
         filterset=filterset,

@@ -467,6 +467,6 @@ def timezone_choose(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Times are now shown in {form.cleaned_data['timezone']}.")
             return response
     else:
-        form = TimezoneForm(initial={"timezone": str(request.viewer_timezone), "next": next_url})
+        form = TimezoneForm(initial={"timezone": str(request.viewer_timezone)})
     context = {"form": form, "next": next_url, **_timezone_context(request)}
     return render(request, "reports/timezone.html", context)

@@ -20,14 +20,15 @@ def assert_not_server_error(response) -> None:
     assert response.status_code < 500, body(response)[:500]
 
 
-def form_errors(response, name: str = "form") -> dict[str, list[str]]:
-    form = response.context[name]
+def form_errors(response, name: str = "form", form=None) -> dict[str, list[str]]:
+    # An HTMX partial render keeps no response.context: then the caller binds the same form.
+    form = form if form is not None else response.context[name]
     return {field: list(errors) for field, errors in form.errors.items()}
 
 
-def assert_errors_shown(response, name: str = "form") -> dict[str, list[str]]:
+def assert_errors_shown(response, name: str = "form", form=None) -> dict[str, list[str]]:
     """The form was refused, and every one of its messages is on the page the person sees."""
-    errors = form_errors(response, name)
+    errors = form_errors(response, name, form)
     assert errors, "refused without saying why"
     page = body(response)
     for messages in errors.values():

@@ -1,0 +1,282 @@
+"""Hostile values sent to the developer console: the panel's notes and its four buttons (as a
+page and as an HTMX swap), the list's search, filters, sort and paging parameters (page, HTMX
+fragment and CSV export), bulk actions, notification preferences, the timezone picker, the
+appeals queue and the appeal decision. Never a 500; a refusal shows its message and changes
+nothing; a success stores exactly what was sent (after the documented normalisation)."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.http import QueryDict
+from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
+from hypothesis import event, example, given
+from hypothesis import strategies as st
+
+from appeals.models import Appeal
+from appeals.services import appeal_submit
+from reports.forms import ReportActionForm
+from reports.models import Category, Membership, Report, Status
+from reports.selectors import report_filter
+from reports.services import report_resolve
+
+from .checks import assert_errors_shown, assert_not_server_error, body, char_field_ok, stripped
+from .strategies import hostile_field, hostile_settings, hostile_text
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def member_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+def notes_normalised(notes: str) -> str:
+    """ReportActionForm keeps the notes as typed (strip=False) but for browser line endings
+    and trailing blank space (clean_notes)."""
+    return notes.replace("\r\n", "\n").rstrip()
+
+
+@pytest.mark.parametrize("action", ["notes", "resolve", "dismiss", "reopen"])
+@hostile_settings
+@given(
+    notes=st.one_of(hostile_field(20000), st.just("")),
+    version=st.one_of(st.none(), st.none(), hostile_text),
+    htmx=st.booleans(),
+)
+@example(notes="a\x00b", version=None, htmx=False)
+def test_panel_actions(member_client, make_report, owner, action, notes, version, htmx):
+    report = make_report(details="Hostile notes target.")
+    if action == "reopen":
+        report = report_resolve(report=report, actor=owner, notes="")
+    before = Report.objects.values_list("version", "status", "notes").get(pk=report.pk)
+    data = {"version": report.version if version is None else version, "notes": notes}
+
+    response = member_client.post(
+        f"/console/acme/reports/{report.report_id}/{action}/", data, **(HTMX if htmx else {})
+    )
+
+    assert_not_server_error(response)
+    event(f"status {response.status_code}")
+    notes_ok = "\x00" not in notes and len(notes) <= 20000
+    version_ok = version is None or (stripped(version).isdigit() and int(stripped(version)) >= 1)
+    after = Report.objects.get(pk=report.pk)
+    if response.status_code == 422:
+        assert not (notes_ok and version_ok)
+        errors = assert_errors_shown(response, form=ReportActionForm(data))
+        assert ("notes" in errors) == (not notes_ok)
+        assert Report.objects.values_list("version", "status", "notes").get(pk=report.pk) == (
+            before
+        )
+        return
+    if response.status_code == 409:  # a stale (other) version number: refused, explained
+        assert version is not None
+        assert "Not saved" in body(response) or "already" in body(response)
+        return
+    assert notes_ok and version_ok, response.status_code
+    assert response.status_code == (200 if htmx else 302) or "have not changed" in body(response)
+    expected_notes = notes_normalised(notes)
+    if action == "reopen" and expected_notes == "":
+        expected_notes = before[2]  # reopening with an empty editor keeps the notes
+    assert after.notes == expected_notes
+    expected_status = {
+        "notes": before[1],
+        "resolve": Status.RESOLVED,
+        "dismiss": Status.DISMISSED,
+        "reopen": Status.PENDING,
+    }
+    assert after.status == expected_status[action]
+
+
+LIST_PARAMS = (
+    "q",
+    "status",
+    "category",
+    "issue_type",
+    "past_due",
+    "reported_from",
+    "reported_to",
+    "ordering",
+    "after",
+    "before",
+    "page",
+)
+
+
+@hostile_settings
+@given(
+    params=st.dictionaries(
+        st.sampled_from(LIST_PARAMS), st.one_of(hostile_field(200), st.just("")), max_size=4
+    ),
+    htmx=st.booleans(),
+)
+@example(params={"after": "\x00"}, htmx=False)
+@example(params={"before": "A\x00"}, htmx=True)
+@example(params={"q": "\x00"}, htmx=False)
+@example(params={"q": "'a':* & !"}, htmx=False)
+def test_report_list_parameters(member_client, mini_app, make_report, params, htmx):
+    if not Report.objects.exists():
+        make_report(details="<script>alert(1)</script> list target")
+
+    response = member_client.get("/console/acme/reports/", params, **(HTMX if htmx else {}))
+
+    assert_not_server_error(response)
+    assert response.status_code == 200
+    page = body(response)
+    query = QueryDict(mutable=True)
+    query.update(params)
+    refused = report_filter(mini_app=mini_app, params=query).errors
+    for messages in refused.values():
+        for message in messages:
+            assert escape(message) in page  # a refused filter says why
+    # The search box shows exactly what was searched for, escaped.
+    if not htmx:
+        assert f'name="q" id="id_q" value="{escape(params.get("q", ""))}"' in page
+
+    export = member_client.get("/console/acme/reports/export.csv", params)
+    assert_not_server_error(export)
+    assert export.status_code == 200
+    assert body(export).startswith("\ufeffReport ID,")
+
+
+@hostile_settings
+@given(
+    action=st.one_of(st.sampled_from(["resolve", "dismiss"]), hostile_text),
+    selected=st.lists(st.one_of(st.just("REAL"), hostile_text), max_size=3),
+    all_matching=st.one_of(st.just(""), st.just("on"), hostile_text),
+    query=st.one_of(st.just(""), hostile_field(2000), st.just("q=%00&status=pending")),
+    note=st.one_of(st.just(""), hostile_field(5000)),
+)
+@example(action="resolve", selected=["REAL"], all_matching="", query="", note="=cmd\x00")
+@example(action="resolve", selected=[], all_matching="on", query="q=%00&after=%00", note="")
+def test_bulk_action(member_client, make_report, action, selected, all_matching, query, note):
+    report = make_report(details="Bulk target.")
+    Report.objects.exclude(pk=report.pk).delete()
+    data = {
+        "action": action,
+        "selected": [report.report_id if s == "REAL" else s for s in selected],
+        "all_matching": all_matching,
+        "query": query,
+        "note": note,
+    }
+
+    response = member_client.post("/console/acme/reports/bulk/", data)
+
+    assert_not_server_error(response)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/console/acme/reports/?")
+    shown = [str(m) for m in get_messages(response.wsgi_request)]
+    assert shown, "a bulk action always says what it did or why it did not"
+    after = Report.objects.get(pk=report.pk)
+    if after.status == Status.PENDING:
+        assert after.notes == "" and after.version == report.version
+        return
+    assert action in ("resolve", "dismiss") and char_field_ok(note, 5000, required=False)
+    assert after.notes == stripped(note)
+
+
+@hostile_settings
+@given(
+    past_due=st.one_of(st.just("on"), st.just(""), hostile_text),
+    due_soon=st.one_of(st.just("on"), st.just(""), hostile_text),
+)
+def test_notification_preferences(member_client, owner, past_due, due_soon):
+    response = member_client.post(
+        "/console/acme/notifications/", {"email_past_due": past_due, "email_due_soon": due_soon}
+    )
+    assert_not_server_error(response)
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=owner)
+
+    def checked(value: str) -> bool:  # forms.CheckboxInput's reading of a posted value
+        return value.lower() not in ("", "false", "0")
+
+    assert membership.email_past_due == checked(past_due)
+    assert membership.email_due_soon == checked(due_soon)
+
+
+@hostile_settings
+@given(zone=st.one_of(st.just("Asia/Tokyo"), hostile_text), next_url=hostile_text)
+def test_timezone_picker(member_client, zone, next_url):
+    response = member_client.post("/console/timezone/", {"timezone": zone, "next": next_url})
+    assert_not_server_error(response)
+    if response.status_code == 302:
+        assert zone == "Asia/Tokyo"
+        # Back where the developer came from, and never off this site.
+        location = response["Location"]
+        assert url_has_allowed_host_and_scheme(location, allowed_hosts={"testserver"}), location
+        return
+    assert response.status_code == 200
+    assert "timezone" in assert_errors_shown(response)
+
+
+@hostile_settings
+@given(next_url=hostile_text)
+@example(next_url="javascript:alert(1)")
+def test_timezone_picker_cancel_link(member_client, next_url):
+    response = member_client.get("/console/timezone/", {"next": next_url})
+    assert_not_server_error(response)
+    assert response.status_code == 200
+    cancel = response.context["next"]
+    assert url_has_allowed_host_and_scheme(cancel, allowed_hosts={"testserver"}), cancel
+    assert f'<a href="{escape(cancel)}">Cancel</a>' in body(response)
+
+
+@hostile_settings
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["q", "state", "appealed_status", "past_due", "o", "page"]),
+        hostile_field(200),
+        max_size=3,
+    ),
+    htmx=st.booleans(),
+)
+@example(params={"q": "\x00"}, htmx=False)
+def test_appeals_queue_parameters(member_client, params, htmx):
+    response = member_client.get("/console/acme/appeals/", params, **(HTMX if htmx else {}))
+    assert_not_server_error(response)
+    assert response.status_code == 200
+
+
+@pytest.fixture
+def open_appeal(make_report, owner):
+    def make() -> Appeal:
+        report = make_report(Category.PAYMENT, contact_email="payer@example.net")
+        report = report_resolve(report=report, actor=owner, notes="Refund sent.")
+        return appeal_submit(
+            report=report, contact_email="payer@example.net", reason="The refund never came."
+        )
+
+    return make
+
+
+@hostile_settings
+@given(
+    decision=st.one_of(st.sampled_from(["uphold", "overturn"]), hostile_text),
+    reply=st.one_of(hostile_field(5000), st.just("")),
+    new_status=st.one_of(st.sampled_from(["pending", "dismissed", "resolved", ""]), hostile_text),
+    version=st.one_of(st.none(), hostile_text),
+)
+@example(decision="uphold", reply="<script>alert(1)</script>\x00", new_status="", version=None)
+def test_appeal_decision(member_client, open_appeal, decision, reply, new_status, version):
+    appeal = open_appeal()
+    data = {"decision": decision, "reply": reply, "new_status": new_status}
+    data["version"] = appeal.report.version if version is None else version
+
+    response = member_client.post(f"/console/acme/appeals/{appeal.pk}/", data)
+
+    assert_not_server_error(response)
+    event(f"status {response.status_code}")
+    appeal.refresh_from_db()
+    if response.status_code == 302:
+        assert char_field_ok(reply, 5000)
+        assert appeal.state != Appeal.State.OPEN
+        assert appeal.reply == stripped(reply)
+        return
+    assert response.status_code in (400, 409)
+    if response.status_code == 400:
+        errors = assert_errors_shown(response)
+        assert ("reply" in errors) == (not char_field_ok(reply, 5000))
+    assert appeal.state == Appeal.State.OPEN and appeal.reply == ""
