@@ -93,9 +93,11 @@ class Recorder:
             self.kinds[kind].timings.append(seconds)
             self.kinds[kind].conflicts += 1
 
-    def error(self, kind: str, seconds: float, problem: str) -> None:
+    def error(self, kind: str, seconds: float | None, problem: str) -> None:
+        """An error; None for one found after the request was already timed."""
         with self.lock:
-            self.kinds[kind].timings.append(seconds)
+            if seconds is not None:
+                self.kinds[kind].timings.append(seconds)
             self.kinds[kind].errors += 1
             self.problems[f"{kind}: {problem}"] += 1
 
@@ -436,7 +438,8 @@ class Reporter:
             if again is None:
                 return
             found = STATUS_PATH.match(again.headers.get("location", ""))
-            self.record_duplicate("duplicate (form token)", seconds, again, found and found[2])
+            answered = found[2] if found else None
+            self.record_duplicate("duplicate (form token)", seconds, again, answered, original)
 
         self.accept_later(send_again, report_id)
 
@@ -482,20 +485,20 @@ class Reporter:
             if again is None:
                 return
             answered = again.json().get("report_id") if again.status_code == 200 else None
-            self.record_duplicate("duplicate (idempotency key)", seconds, again, answered)
+            kind = "duplicate (idempotency key)"
+            self.record_duplicate(kind, seconds, again, answered, original)
 
         self.accept_later(send_again, report_id)
 
-    def record_duplicate(self, kind, seconds, response, answered_id) -> None:
+    def record_duplicate(self, kind, seconds, response, answered_id, original) -> None:
         with self.accepted.lock:
             self.accepted.duplicates_sent += 1
+            if answered_id and answered_id != original:
+                self.accepted.duplicates_wrong.append(f"{original} -> {answered_id}")
         if not answered_id:
             self.recorder.error(kind, seconds, f"HTTP {response.status_code}")
-            return
-        self.recorder.ok(kind, seconds)
-        if answered_id not in self.accepted.reports:
-            with self.accepted.lock:
-                self.accepted.duplicates_wrong.append(answered_id)
+        else:
+            self.recorder.ok(kind, seconds)
 
 
 # --- Developers
@@ -580,7 +583,11 @@ class Developer:
             return
         version = re.search(r'name="version" value="(\d+)"', panel.text)
         if not version:
-            return  # handled already: the panel shows no form for it
+            self.recorder.error("panel", None, "no version field in the panel")
+            return
+        if f"{report_id}/resolve/" not in panel.text:
+            self.forget(slug, report_id)  # someone handled it already: no Resolve button
+            return
         action = self.rng.choice(["resolve", "resolve", "dismiss"])
         response, seconds = timed(
             self.recorder,
@@ -599,6 +606,9 @@ class Developer:
             self.recorder.conflict("resolve / dismiss", seconds)
         else:
             self.recorder.error("resolve / dismiss", seconds, f"HTTP {response.status_code}")
+        self.forget(slug, report_id)
+
+    def forget(self, slug: str, report_id: str) -> None:
         with self.accepted.lock:
             if report_id in self.accepted.unhandled[slug]:
                 self.accepted.unhandled[slug].remove(report_id)
@@ -609,7 +619,7 @@ def run_client(client, recorder: Recorder, deadline: float, stopping: threading.
     try:
         client.run(deadline, stopping)
     except Exception as error:
-        recorder.error("client crashed", 0.0, repr(error))
+        recorder.error("client crashed", None, repr(error))
         raise
     finally:
         client.client.close()
@@ -767,10 +777,12 @@ def report_table(recorder: Recorder, seconds: float) -> int:
         ms = [t * 1000 for t in kind.timings]
         total += len(ms)
         errors += kind.errors
+        p50, p95, p99 = (
+            (statistics.median(ms), percentile(ms, 95), percentile(ms, 99)) if ms else (0, 0, 0)
+        )
         print(
-            f"{name:30} {len(ms):6} {len(ms) / seconds:7.1f} {statistics.median(ms):8.1f} "
-            f"{percentile(ms, 95):8.1f} {percentile(ms, 99):8.1f} {kind.errors:6} "
-            f"{kind.conflicts:5}"
+            f"{name:30} {len(ms):6} {len(ms) / seconds:7.1f} {p50:8.1f} {p95:8.1f} {p99:8.1f} "
+            f"{kind.errors:6} {kind.conflicts:5}"
         )
     print(f"{'all':30} {total:6} {total / seconds:7.1f}")
     for problem, count in recorder.problems.most_common():
