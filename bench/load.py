@@ -885,6 +885,7 @@ def main() -> int:
         for process in reversed(processes):
             stop(process)
         sink.shutdown()
+        redis.Redis.from_url(REDIS_URL).flushdb()
         if not options.keep_database:
             drop_database(DB_NAME)
     if errors:
