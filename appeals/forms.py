@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from reports.forms import validate_visible_email
 from reports.images import MAX_SCREENSHOTS, ProcessedImage, image_process
 from reports.models import Status
 
@@ -56,6 +57,7 @@ class AppealForm(forms.Form):
     contact_email = forms.EmailField(
         label=_("Your e-mail address"),
         max_length=254,
+        validators=[validate_visible_email],
         help_text=_("We send the outcome of your appeal here."),
         error_messages={
             "required": _("Enter your e-mail address, so we can send you the outcome."),

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -5,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from . import services
+from .forms import validate_display_name
 from .models import (
     IssueType,
     Membership,
@@ -55,8 +57,19 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+class MiniAppAdminForm(forms.ModelForm):
+    class Meta:
+        model = MiniApp
+        fields = ["name", "slug", "support_email", "signing_secret", "created_at"]
+
+    def clean_name(self) -> str:
+        validate_display_name(self.cleaned_data["name"])
+        return self.cleaned_data["name"]
+
+
 @admin.register(MiniApp)
 class MiniAppAdmin(admin.ModelAdmin):
+    form = MiniAppAdminForm
     list_display = ["name", "slug", "support_email", "created_at"]
     search_fields = ["name", "slug", "support_email"]
     prepopulated_fields = {"slug": ["name"]}

@@ -1,12 +1,36 @@
 """Input validation for the console's forms; the rules themselves live in services.py."""
 
 import re
+import unicodedata
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .middleware import timezone_names
 
 REPORT_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{1,16}$")
+
+
+# Embeddings, overrides and isolates: they reorder the text after them (e.g. "\u202e").
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def validate_display_name(value: str) -> None:
+    """A name shown inside sentences and e-mail subjects: no control characters (line breaks,
+    tabs) and no bidi controls, which would flip the text around it."""
+    if any(unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS for char in value):
+        raise ValidationError(
+            "Use visible characters only: no line breaks, tabs or text-direction controls.",
+            code="invisible_characters",
+        )
+
+
+def validate_visible_email(value: str) -> None:
+    """Refuse control and invisible formatting characters (bidi overrides, zero-width) in an
+    e-mail address. Django's EmailValidator lets them through in the domain, where they make
+    one address look like another. Code "invalid": the field shows its own invalid message."""
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ValidationError("Enter a valid e-mail address.", code="invalid")
 
 
 class ReportActionForm(forms.Form):

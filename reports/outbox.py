@@ -25,10 +25,13 @@ def email_enqueue(
     *, to: str, subject: str, body: str, html_body: str = "", dedupe_key: str = ""
 ) -> OutboundEmail | None:
     """Queue an e-mail. With a dedupe_key, a second call for the same key queues nothing."""
+    # One line, always: a CR or LF from a mini app's name would make the Subject header
+    # unsendable (Django refuses header injection with BadHeaderError at delivery).
+    subject = " ".join(subject.split())[:200]
     try:
         with transaction.atomic():
             email = OutboundEmail.objects.create(
-                to=to, subject=subject[:200], body=body, html_body=html_body, dedupe_key=dedupe_key
+                to=to, subject=subject, body=body, html_body=html_body, dedupe_key=dedupe_key
             )
     except IntegrityError:
         if dedupe_key:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from reports.forms import validate_visible_email
 from reports.images import MAX_SCREENSHOTS, image_process
 from reports.models import Category, IssueType
 
@@ -154,6 +155,7 @@ class ReportForm(forms.Form):
         help_text=_("We send the confirmation and the status link here. Nothing else."),
         required=False,
         max_length=254,
+        validators=[validate_visible_email],
         error_messages={
             "invalid": _("Enter a valid e-mail address, like name@example.com."),
             "max_length": _("This e-mail address is too long."),

@@ -20,3 +20,10 @@ def stored_files(media_root: Path) -> set[Path]:
 def fresh_counters():
     """Call at the start of every example."""
     return counters_clear
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # Every test here makes users and some sign in dozens of times; the real hasher would
+    # spend most of this package's time hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -23,6 +23,9 @@ hostile_settings = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+# For tests whose every example makes many requests (a dozen admin pages, a 600-option page).
+few_examples = settings(hostile_settings, max_examples=max(10, hostile_settings.max_examples // 3))
+
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: flips the text after it

@@ -261,3 +261,34 @@ def test_fragments_cover_the_brief():
         assert needle in text
     assert {"\t", "\r", "\x00", "\x7f", "\u202e", "\u200b"} <= set(text)
     assert any(ord(c) > 0xFFFF for c in text)
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@\u202emoc.elgoog",  # shows as "a@google.com"
+        "a@exa\u200bmple.com",  # looks like a@example.com
+        "a@example.com\u2066",
+    ],
+)
+def test_e_mail_addresses_that_disguise_themselves_are_refused(
+    client, mini_app, appealable, fresh_counters, email
+):
+    """Django's EmailValidator accepts bidi and zero-width characters in the domain."""
+    fresh_counters()
+    before = Report.objects.count()
+    response = client.post(
+        "/help/acme/new/experience/",
+        {"issue_type": "experience.crash", "details": "It crashes.", "contact_email": email},
+    )
+    assert response.status_code == 200
+    assert assert_errors_shown(response) == {
+        "contact_email": ["Enter a valid e-mail address, like name@example.com."]
+    }
+    assert Report.objects.count() == before
+
+    url = f"/help/acme/tickets/{appealable.report_id}/appeal/?key={appealable.access_key}"
+    response = client.post(url, {"contact_email": email, "reason": "The refund never arrived."})
+    assert response.status_code == 400
+    assert set(assert_errors_shown(response)) == {"contact_email"}
+    assert not Appeal.objects.filter(report=appealable).exists()
