@@ -799,6 +799,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (>1: gthread)")
     parser.add_argument("--keep-database", action="store_true", help="do not drop it at the end")
     options = parser.parse_args()
+    # A SIGTERM (a timeout, a killed make) unwinds like Ctrl-C: the finally below stops all.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     subprocess.run(["rm", "-rf", str(VAR_DIR / "media")], check=True)
