@@ -99,36 +99,40 @@ def object_storage(settings, tmp_path):
         server = subprocess.Popen(
             [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
         )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(endpoint, timeout=1)
-            break
-        except httpx.TransportError:
-            assert server.poll() is None and time.monotonic() < deadline, "moto did not start"
-            time.sleep(0.1)
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name=S3_OPTIONS["region_name"],
-        aws_access_key_id=S3_OPTIONS["access_key"],
-        aws_secret_access_key=S3_OPTIONS["secret_key"],
-    )
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**S3_OPTIONS, "endpoint_url": endpoint},
-        },
-    }
+    try:  # stopped whatever happens, also when it never came up
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(endpoint, timeout=1)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline, "moto did not start"
+                time.sleep(0.1)
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=S3_OPTIONS["region_name"],
+            aws_access_key_id=S3_OPTIONS["access_key"],
+            aws_secret_access_key=S3_OPTIONS["secret_key"],
+        )
+        s3.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {**S3_OPTIONS, "endpoint_url": endpoint},
+            },
+        }
 
-    def keys() -> set[str]:
-        return {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+        def keys() -> set[str]:
+            return {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
 
-    yield server, keys
-    server.kill()
-    server.wait()
+        yield server, keys
+    finally:
+        server.kill()
+        server.wait()
 
 
 def test_object_storage_that_stops_answering(client, mini_app, object_storage, media_root):
