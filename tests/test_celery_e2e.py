@@ -146,7 +146,10 @@ def system(request, tmp_path, catalogue) -> System:
     yield System(broker=request.param, env=env)
     if request.param == "redis":
         client = redis.Redis.from_url(env["REDIS_URL"])
-        client.delete(env["CELERY_QUEUE"])  # whatever a stopped worker left unconsumed
+        queue = env["CELERY_QUEUE"]
+        # Whatever a stopped worker left unconsumed, and the run's exchange binding tables,
+        # which kombu keeps for good (one pair per run would pile up in the test Redis DB).
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()
 
 
