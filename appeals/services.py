@@ -20,6 +20,7 @@ from reports.images import ProcessedImage
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
 from reports.services import (
+    DATABASE_BUGS,
     ScreenshotStorageError,
     report_decision_change,
     screenshot_store,
@@ -111,6 +112,8 @@ def appeal_submit(
         ) from None
     except (DatabaseError, ScreenshotStorageError) as error:
         screenshots_delete_files(stored)
+        if isinstance(error, DATABASE_BUGS):
+            raise
         logger.exception("Appeal not saved (no row, no file kept)")
         raise AppealNotSaved("The appeal could not be saved.") from error
     except BaseException:

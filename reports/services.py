@@ -11,7 +11,17 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, IntegrityError, connection, models, router, transaction
+from django.db import (
+    DatabaseError,
+    DataError,
+    IntegrityError,
+    NotSupportedError,
+    ProgrammingError,
+    connection,
+    models,
+    router,
+    transaction,
+)
 from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
@@ -46,6 +56,11 @@ class ReportRuleError(ValueError):
 
 class ScreenshotStorageError(Exception):
     """A screenshot file could not be written (disk, permissions, object storage down)."""
+
+
+# Database errors that are bugs (bad SQL, a value a column cannot hold), not outages: they stay
+# 500s to be fixed, rather than telling the reporter to send again what can never be saved.
+DATABASE_BUGS = (DataError, ProgrammingError, NotSupportedError)
 
 
 class ReportNotSaved(Exception):
@@ -118,6 +133,8 @@ def report_submit(
         except (DatabaseError, ScreenshotStorageError) as error:
             # The transaction rolled the rows back (or the connection died with them).
             screenshots_delete_files(stored_files)
+            if isinstance(error, DATABASE_BUGS):
+                raise
             logger.exception("Report not saved (no row, no file kept)")
             raise ReportNotSaved("The report could not be saved.") from error
         except BaseException:

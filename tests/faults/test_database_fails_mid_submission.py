@@ -7,11 +7,12 @@ current size, so the insert fails with SQLite's own "database or disk is full".
 """
 
 import pytest
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, DataError, connection
 
 from appeals.models import Appeal, AppealScreenshot
 from reports.models import Category, OutboundEmail, Report, ReportEvent
 from reports.services import report_resolve
+from tests.conftest import on_postgres
 from tests.faults.submissions import (
     FORM,
     NOTHING,
@@ -150,3 +151,27 @@ def test_an_appeal_is_not_saved_and_the_reporter_is_told(
     # Sent again, the appeal is filed.
     assert client.post(appeal_url(report), appeal_fields()).status_code == 302
     assert Appeal.objects.count() == 1
+
+
+@on_postgres
+def test_a_database_bug_stays_a_server_error_and_still_leaves_nothing(client, mini_app, media_root):
+    # Not an outage (the trigger divides by zero, a DataError): telling the reporter to send
+    # again would never help, so it is a 500 to fix. The rows and files still go.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION fault_bug() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM 1 / 0; RETURN NEW; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER fault_bug BEFORE INSERT ON {ReportEvent._meta.db_table} "
+            "FOR EACH ROW EXECUTE FUNCTION fault_bug()"
+        )
+    try:
+        with pytest.raises(DataError, match="division by zero"):
+            client.post(FORM, form_fields())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP FUNCTION fault_bug() CASCADE")
+
+    assert nothing_saved() == NOTHING
+    assert stored_files(media_root) == []
