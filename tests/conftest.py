@@ -65,6 +65,22 @@ def clean_counters():
     counters_clear()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def unconsumed_tasks_dropped():
+    """Committed submissions publish their e-mail task to the default queue, which no worker
+    of the suite consumes (tests that need a worker use a queue of their own): drop what the
+    run left there, or it grows run after run on the shared Redis."""
+    yield
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        client.delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        client.close()
+
+
 @pytest.fixture
 def make_user(db) -> Callable:
     def make(username: str, **extra):
