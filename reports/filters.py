@@ -80,14 +80,18 @@ class ReportOrderingFilter(django_filters.OrderingFilter):
 
 class DetailsMatch(Func):
     """PostgreSQL full-text match on the stored vector of the details (migration 0004, GIN
-
     indexed), a column the ORM does not model: it is named here, next to the details column.
+
+    `query` is to_tsquery syntax (the console's prefix search); with plain_words=True it is
+    plain text, every word of which must appear, and text without any word ("!!!") matches
+    every row instead of none (the help center's duplicate lookup narrows by it, no more).
     """
 
     output_field = BooleanField()
 
-    def __init__(self, tsquery: str):
-        super().__init__(F("details"), Value(tsquery))
+    def __init__(self, query: str, *, plain_words: bool = False):
+        self.plain_words = plain_words
+        super().__init__(F("details"), Value(query))
 
     def as_sql(self, compiler, connection, **extra_context):
         details_sql, column_params = compiler.compile(self.source_expressions[0])
@@ -96,9 +100,16 @@ class DetailsMatch(Func):
         vector_sql = details_sql[: details_sql.rfind(".") + 1] + connection.ops.quote_name(
             "details_search"
         )
+        if not self.plain_words:
+            return (
+                f"{vector_sql} @@ to_tsquery('simple'::regconfig, {query_sql})",
+                [*column_params, *query_params],
+            )
+        # The guard depends on the parameter only, so the planner folds it away.
+        query = f"plainto_tsquery('simple'::regconfig, {query_sql})"
         return (
-            f"{vector_sql} @@ to_tsquery('simple'::regconfig, {query_sql})",
-            [*column_params, *query_params],
+            f"(numnode({query}) = 0 OR {vector_sql} @@ {query})",
+            [*query_params, *column_params, *query_params],
         )
 
 

@@ -5,10 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Value
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from reports.filters import DetailsMatch
 from reports.images import ProcessedImage
 from reports.models import Category, IssueType, MiniApp, Report, ReportEvent, Screenshot
 from reports.services import ReportInput
@@ -116,38 +117,15 @@ def report_find_duplicate(
     return None
 
 
-class _DetailsContainWords(Func):
-    """PostgreSQL: the details hold all these words, read from the stored, GIN-indexed vector
-    `details_search` (reports migration 0004; reports.filters.DetailsMatch names it the same
-    way). There is no contact_email index, so an e-mail-only lookup narrows by the words
-    instead of reading every report of the day. Identical details contain their own words."""
-
-    output_field = BooleanField()
-
-    def __init__(self, text: str):
-        super().__init__(F("details"), Value(text))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        details_sql, column_params = compiler.compile(self.source_expressions[0])
-        words_sql, words_params = compiler.compile(self.source_expressions[1])
-        vector_sql = details_sql[: details_sql.rfind(".") + 1] + connection.ops.quote_name(
-            "details_search"
-        )
-        # Text without lexemes ("!!!") gives an empty query that matches nothing: then don't
-        # narrow. The guard depends on the parameter only, so the planner folds it away.
-        query = f"plainto_tsquery('simple'::regconfig, {words_sql})"
-        return (
-            f"(numnode({query}) = 0 OR {vector_sql} @@ {query})",
-            [*words_params, *column_params, *words_params],
-        )
-
-
 def _details_contain_words(details: str) -> Q:
+    """The details hold these words, read from the GIN-indexed vector: there is no
+    contact_email index, so an e-mail-only lookup narrows by the words instead of reading every
+    report of the day. Identical details contain their own words."""
     if connection.vendor != "postgresql":
         return Q()  # SQLite has no such index; the exact details comparison decides alone
     # Whole words only (a cut word would not match itself), and a few suffice to narrow.
     words = [word for word in details.split()[:12] if len(word) <= 100]
-    return Q(_DetailsContainWords(" ".join(words))) if words else Q()
+    return Q(DetailsMatch(" ".join(words), plain_words=True)) if words else Q()
 
 
 def _same_images(report: Report, images: Sequence[ProcessedImage]) -> bool:
