@@ -14,10 +14,8 @@ import json
 import logging
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,11 +38,11 @@ from reports.models import Category, Report, Screenshot
 from reports.services import report_resolve, screenshots_delete_files
 from tests.browser.test_csp import REPORT_VIOLATIONS
 from tests.factories import png_bytes, upload
+from tests.moto import free_port, moto_server
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 ACCESS_KEY = "AKIAREPORTDESKTEST01"
 SECRET_KEY = "reportdesk-test-secret-key-not-a-real-one"
 REGION = "eu-west-1"
@@ -60,35 +58,10 @@ SETTINGS_PROBE = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory):
-    """A moto S3 server in its own process on a free loopback port, stopped at the end."""
-    port = free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(endpoint, timeout=1)
-            break
-        except httpx.TransportError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"moto_server did not start on {endpoint} (see {log.name})")
-            time.sleep(0.1)
-    yield endpoint
-    server.terminate()
-    server.wait(timeout=10)
-    log.close()
+    with moto_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server.endpoint
 
 
 def settings_from_environment(tmp_path, **env) -> dict:

@@ -5,14 +5,9 @@ plain file, which stops root too, unlike a chmod), and S3-compatible object stor
 server this test starts) that stops answering.
 """
 
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import boto3
-import httpx
 import pytest
 
 from appeals.models import Appeal
@@ -28,17 +23,18 @@ from tests.faults.submissions import (
     nothing_saved,
     stored_files,
 )
+from tests.moto import moto_server
 
 pytestmark = pytest.mark.django_db
 
-MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 BUCKET = "screens"
 S3_OPTIONS = {
     "bucket_name": BUCKET,
     "region_name": "eu-west-1",
     "access_key": "AKIAREPORTDESKFAULTS1",
     "secret_key": "faults-test-secret-not-a-real-one",
-    "default_acl": "private",
+    "default_acl": None,  # as config/settings.py: no ACL header, private by default
+    "signature_version": "s3v4",
     "querystring_auth": True,
     "file_overwrite": False,
 }
@@ -84,30 +80,11 @@ def test_an_appeal_with_an_unusable_media_directory(client, make_report, owner, 
     assert stored_files(tmp_path) == [blocker]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def object_storage(settings, tmp_path):
     """A moto S3 server with a bucket, as the default storage; the test stops it."""
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    with (tmp_path / "moto.log").open("w") as log:
-        server = subprocess.Popen(
-            [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log
-        )
-    try:  # stopped whatever happens, also when it never came up
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(endpoint, timeout=1)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, "moto did not start"
-                time.sleep(0.1)
+    with moto_server(tmp_path) as server:
+        endpoint = server.endpoint
         s3 = boto3.client(
             "s3",
             endpoint_url=endpoint,
@@ -129,10 +106,7 @@ def object_storage(settings, tmp_path):
         def keys() -> set[str]:
             return {item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
 
-        yield server, keys
-    finally:
-        server.kill()
-        server.wait()
+        yield server.process, keys
 
 
 def test_object_storage_that_stops_answering(client, mini_app, object_storage, media_root):
