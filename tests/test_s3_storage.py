@@ -36,7 +36,7 @@ from appeals.services import appeal_submit
 from reports.images import ProcessedImage, image_process
 from reports.models import Category, Report, Screenshot
 from reports.services import report_resolve, screenshots_delete_files
-from tests.browser.test_csp import REPORT_VIOLATIONS
+from tests.browser.test_csp import collect_csp_violations, session_for
 from tests.factories import png_bytes, upload
 from tests.moto import free_port, moto_server
 
@@ -407,21 +407,10 @@ LOADED_WIDTH = """img => img.complete ? img.naturalWidth : new Promise((done) =>
 def test_the_browser_shows_the_screenshots_from_the_bucket_under_the_csp(
     page, live_server, owner, mini_app, bucket
 ):
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    page.add_init_script(REPORT_VIOLATIONS)
-    client = Client()
-    submit_with_screenshot(client, png_bytes(size=(900, 700)))
+    violations = collect_csp_violations(page)
+    submit_with_screenshot(Client(), png_bytes(size=(900, 700)))
     report = Report.objects.get()
-    client.force_login(owner)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    session_for(page, owner, live_server)
     page.goto("/console/acme/reports/")
     thumbnail = page.get_by_role("img", name=f"Screenshot of report {report.report_id}")
     expect(thumbnail).to_be_visible()

@@ -20,6 +20,19 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
+def collect_csp_violations(page) -> list[str]:
+    """The list every CSP violation the page meets from now on is appended to."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.add_init_script(REPORT_VIOLATIONS)
+    return violations
+
+
 def session_for(page, user, live_server):
     client = Client()
     client.force_login(user)
@@ -31,14 +44,7 @@ def session_for(page, user, live_server):
 def test_console_help_center_and_admin_run_without_csp_violations(
     page, live_server, owner, mini_app, make_report, tmp_path
 ):
-    violations = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    page.add_init_script(REPORT_VIOLATIONS)
+    violations = collect_csp_violations(page)
     report = make_report(details="The cart freezes after paying")
 
     # The console list, then the report panel, loaded by htmx.
