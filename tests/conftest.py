@@ -5,6 +5,7 @@ owner and teammate belong to `mini_app` ("acme"); outsider belongs only to `othe
 
 import importlib
 import os
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +21,28 @@ from tests.factories import issue_type, png_bytes, upload
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL run only"
 )
+
+
+def run_at_once(*calls: Callable) -> tuple[list, list[Exception]]:
+    """Run the calls in threads released together, each on its own database connection;
+    returns (results, errors) in the order they finished."""
+    results, errors, barrier = [], [], threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            results.append(call())
+        except Exception as error:  # the caller asserts on it
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
 
 
 @pytest.fixture(autouse=True)

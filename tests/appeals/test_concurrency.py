@@ -1,40 +1,16 @@
 """Two submissions or two decisions at the same moment: exactly one wins (PostgreSQL run)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from appeals.models import Appeal
 from appeals.services import AppealConflict, AppealRefused, appeal_overturn, appeal_uphold
 from reports.models import OutboundEmail, ReportEvent
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, run_at_once
 
 from .conftest import REASON
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 Kind = ReportEvent.Kind
-
-
-def run_at_once(*calls):
-    """Run the calls in threads released together; returns (results, errors)."""
-    results, errors, barrier = [], [], threading.Barrier(len(calls))
-
-    def run(call):
-        barrier.wait()
-        try:
-            results.append(call())
-        except Exception as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @on_postgres

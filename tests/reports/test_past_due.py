@@ -1,6 +1,5 @@
 """The past-due job: the 72-hour promise at its edges, its cost, and what runs it."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from reports.services import (
     report_resolve,
     reports_mark_past_due,
 )
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, run_at_once
 from tests.test_settings import settings_with
 
 pytestmark = pytest.mark.django_db
@@ -204,23 +203,8 @@ def test_a_bad_schedule_setting_stops_start_up_with_its_name(tmp_path, name, val
 def test_four_runs_at_once_mark_each_report_once_with_one_history_row(make_report):
     now = timezone.now()
     reports = [make_report(now=now - timedelta(days=4, minutes=n)) for n in range(40)]
-    results, errors, barrier = [], [], threading.Barrier(4)
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(reports_mark_past_due())
-        except Exception as error:  # a deadlock or a unique violation would land here
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results, errors = run_at_once(*[reports_mark_past_due] * 4)
+    assert errors == []  # a deadlock or a unique violation would land here
     assert sorted(results) == [0, 0, 0, len(reports)]
     assert ReportEvent.objects.filter(kind=Kind.PAST_DUE).count() == len(reports)
     assert not Report.objects.filter(past_due_at__isnull=True).exists()
@@ -230,28 +214,13 @@ def test_four_runs_at_once_mark_each_report_once_with_one_history_row(make_repor
 @pytest.mark.django_db(transaction=True)
 def test_a_resolve_racing_the_job_either_wins_in_time_or_is_recorded_late(make_report, owner):
     reports = [make_report(now=timezone.now() - timedelta(days=4)) for _ in range(20)]
-    barrier = threading.Barrier(2)
 
     def resolve_all():
-        barrier.wait()
-        try:
-            for report in reports:
-                report_resolve(report=report, actor=owner)
-        finally:
-            connection.close()
+        for report in reports:
+            report_resolve(report=report, actor=owner)
 
-    def mark():
-        barrier.wait()
-        try:
-            reports_mark_past_due()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=resolve_all), threading.Thread(target=mark)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _, errors = run_at_once(resolve_all, reports_mark_past_due)
+    assert errors == []
     for report in Report.objects.all():
         resolved = report.events.get(kind=Kind.RESOLVED)
         # The history agrees with the mark: "late" exactly when the job got there first.

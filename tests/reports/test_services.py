@@ -1,11 +1,10 @@
 """The state changes of a report and the history rows each one writes."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 from reports.models import Category, Report, ReportEvent, Screenshot, Status
@@ -20,7 +19,7 @@ from reports.services import (
     report_submit,
     reports_mark_past_due,
 )
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, run_at_once
 from tests.factories import issue_type
 
 pytestmark = pytest.mark.django_db
@@ -212,20 +211,8 @@ class TestMarkPastDue:
 def test_two_runs_at_once_mark_each_report_once(make_report):
     now = timezone.now()
     reports = [make_report(now=now - timedelta(days=4)) for _ in range(30)]
-    results, barrier = [], threading.Barrier(2)
-
-    def run():
-        barrier.wait()
-        try:
-            results.append(reports_mark_past_due(now=timezone.now()))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(*[lambda: reports_mark_past_due(now=timezone.now())] * 2)
+    assert errors == []
     assert sum(results) == len(reports)
     assert ReportEvent.objects.filter(kind=Kind.PAST_DUE).count() == len(reports)
 
@@ -234,25 +221,13 @@ def test_two_runs_at_once_mark_each_report_once(make_report):
 @pytest.mark.django_db(transaction=True)
 def test_two_developers_resolving_at_once_exactly_one_wins(make_report, owner, teammate):
     report = make_report()
-    outcomes, barrier = [], threading.Barrier(2)
 
     def act(handle, actor):
-        barrier.wait()
-        try:
-            handle(report=report, actor=actor, expected_version=report.version)
-            outcomes.append("won")
-        except ReportConflict as conflict:
-            outcomes.append(conflict.message)
-        finally:
-            connection.close()
+        return lambda: handle(report=report, actor=actor, expected_version=report.version)
 
-    threads = [
-        threading.Thread(target=act, args=(report_resolve, owner)),
-        threading.Thread(target=act, args=(report_dismiss, teammate)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert outcomes.count("won") == 1
+    won, lost = run_at_once(act(report_resolve, owner), act(report_dismiss, teammate))
+    assert len(won) == 1
+    [conflict] = lost  # the other one is told who got there first
+    assert isinstance(conflict, ReportConflict)
+    assert won[0].handled_by.get_username() in conflict.message
     assert report.events.filter(kind__in=[Kind.RESOLVED, Kind.DISMISSED]).count() == 1

@@ -1,14 +1,12 @@
 """A double-click's two requests really at once: one report, one confirmation e-mail."""
 
 import secrets
-import threading
 
 import pytest
-from django.db import connection
 
 from reports.models import Category, OutboundEmail, Report
 from reports.services import ReportInput
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, run_at_once
 from tests.factories import issue_type
 from tickets.services import ticket_submit
 
@@ -23,25 +21,14 @@ def test_two_submissions_with_one_token_at_once_file_one_report(mini_app, screen
         details="Double-clicked",
         contact_email="ana@example.net",
     )
-    results, errors, barrier = [], [], threading.Barrier(4)
 
     def submit():
-        barrier.wait()
-        try:
-            outcome = ticket_submit(
-                mini_app=mini_app, data=data, screenshots=[screenshot], submission_key=token
-            )
-            results.append(outcome.report.report_id)
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
+        outcome = ticket_submit(
+            mini_app=mini_app, data=data, screenshots=[screenshot], submission_key=token
+        )
+        return outcome.report.report_id
 
-    threads = [threading.Thread(target=submit) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(*[submit] * 4)
     assert errors == []
     assert len(set(results)) == 1
     assert Report.objects.count() == 1
