@@ -7,6 +7,7 @@ import importlib
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -21,6 +22,13 @@ from tests.factories import issue_type, png_bytes, upload
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs concurrent writers: PostgreSQL run only"
 )
+
+
+def stored_files(root: Path) -> set[str]:
+    """The files under `root` (none if it does not exist), as paths relative to it: below
+    MEDIA_ROOT these are the storage names the rows hold."""
+    root = Path(root)
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
 
 
 def run_at_once(*calls: Callable) -> tuple[list, list[Exception]]:

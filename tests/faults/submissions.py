@@ -1,7 +1,6 @@
 """What the fault tests submit, and what a failed submission must leave behind: nothing."""
 
 import secrets
-from pathlib import Path
 
 from django.urls import reverse
 
@@ -37,10 +36,6 @@ def api_submit(client, app):
         [upload(png_bytes()), upload(png_bytes(color=(0, 90, 200)), name="b.png")],
         headers={"HTTP_IDEMPOTENCY_KEY": secrets.token_hex(8)},
     )
-
-
-def stored_files(media_root: Path) -> list[Path]:
-    return [path for path in media_root.rglob("*") if path.is_file()] if media_root.exists() else []
 
 
 def nothing_saved() -> dict:

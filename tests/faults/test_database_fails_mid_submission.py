@@ -12,7 +12,7 @@ from django.db import DatabaseError, DataError, connection
 from appeals.models import Appeal, AppealScreenshot
 from reports.models import Category, OutboundEmail, Report, ReportEvent
 from reports.services import report_resolve
-from tests.conftest import on_postgres
+from tests.conftest import on_postgres, stored_files
 from tests.faults.submissions import (
     FORM,
     NOTHING,
@@ -21,7 +21,6 @@ from tests.faults.submissions import (
     appeal_url,
     form_fields,
     nothing_saved,
-    stored_files,
 )
 
 # The connection dies on PostgreSQL: the test cannot run inside a transaction it rolls back.
@@ -96,7 +95,7 @@ def test_the_form_says_nothing_was_saved_and_a_retry_files_the_report(
     _the_database_really_failed(caplog)
     _remove()  # the database is back
     assert nothing_saved() == NOTHING
-    assert stored_files(media_root) == []
+    assert stored_files(media_root) == set()
 
     # Sending the same form again (same one-time token) files it, once.
     for shot in fields["screenshots"]:
@@ -122,7 +121,7 @@ def test_the_api_answers_503_not_saved_and_stores_nothing(
     _the_database_really_failed(caplog)
     _remove()
     assert nothing_saved() == NOTHING
-    assert stored_files(media_root) == []
+    assert stored_files(media_root) == set()
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -147,7 +146,7 @@ def test_an_appeal_is_not_saved_and_the_reporter_is_told(
     assert Appeal.objects.count() == 0
     assert AppealScreenshot.objects.count() == 0
     assert nothing_saved() == before  # no event, no e-mail
-    assert stored_files(media_root) == []
+    assert stored_files(media_root) == set()
     # Sent again, the appeal is filed.
     assert client.post(appeal_url(report), appeal_fields()).status_code == 302
     assert Appeal.objects.count() == 1
@@ -174,4 +173,4 @@ def test_a_database_bug_stays_a_server_error_and_still_leaves_nothing(client, mi
             cursor.execute("DROP FUNCTION fault_bug() CASCADE")
 
     assert nothing_saved() == NOTHING
-    assert stored_files(media_root) == []
+    assert stored_files(media_root) == set()

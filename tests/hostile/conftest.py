@@ -5,15 +5,9 @@ each example measures what it changed itself (row counts before and after), and 
 rate-limit counters, which would otherwise refuse the 21st example of a form.
 """
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import counters_clear
-
-
-def stored_files(media_root: Path) -> set[Path]:
-    return {path for path in Path(media_root).rglob("*") if path.is_file()}
 
 
 @pytest.fixture

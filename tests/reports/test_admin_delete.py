@@ -8,12 +8,9 @@ from appeals.models import Appeal, AppealScreenshot
 from appeals.services import appeal_submit
 from reports.models import Category, Report, Screenshot
 from reports.services import report_resolve
+from tests.conftest import stored_files
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the files go once the delete commits
-
-
-def stored_files(media_root) -> set[str]:
-    return {str(p.relative_to(media_root)) for p in media_root.rglob("*") if p.is_file()}
 
 
 def files_of(shot) -> set[str]:
