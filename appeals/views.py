@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -127,9 +128,13 @@ def appeal_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         "open_count": selectors.appeals_open_count(mini_app=mini_app),
     }
     template_name = "appeals/appeal_list.html"
-    if request.htmx:
+    # A history restore after a cache miss wants the whole page, not the table.
+    if request.htmx and not request.htmx.history_restore_request:
         template_name += "#appeal-table"
-    return render(request, template_name, context)
+    response = render(request, template_name, context)
+    # The same URL answers a fragment or a page: caches must keep them apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_http_methods(["GET", "POST"])

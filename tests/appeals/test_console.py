@@ -109,6 +109,21 @@ def test_htmx_requests_get_only_the_table(client, owner, appeal):
     assert appeal.report.report_id in html
 
 
+def test_a_history_restore_gets_the_whole_page_and_caches_keep_the_two_apart(client, owner, appeal):
+    client.force_login(owner)
+    restore = client.get(
+        list_url(), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.content.decode()
+    assert appeal.report.report_id in restore.content.decode()
+    for response in (
+        restore,
+        client.get(list_url()),
+        client.get(list_url(), HTTP_HX_REQUEST="true"),
+    ):
+        assert "HX-Request" in response["Vary"]
+
+
 def test_the_queue_pages(client, owner, handled_report, make_appeal):
     for _ in range(26):
         make_appeal(handled_report())
