@@ -72,7 +72,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's probe of /healthz and /readyz is answered before the host check
+    # and the HTTPS redirect, and without sessions, CSRF or cookies (reports/health.py).
+    "reports.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (hashed names cached for good), before any session work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +155,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # No MEDIA_URL: screenshots are private and go out only through views that check access.
 
+if DEBUG:  # whitenoise serves from the finders then, and would warn of a missing STATIC_ROOT
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 def signed_url_origin(bucket: str, endpoint_url: str | None, region: str | None) -> str:
     """Where the storage's signed URLs point, asked of botocore, which builds them (the
@@ -206,7 +213,13 @@ else:
     _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
     "default": _media_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production: `collectstatic` writes hashed, pre-compressed copies that whitenoise serves
+    # with far-future Cache-Control. Under DEBUG (make run, the tests) plain names, no manifest.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 
 # --- E-mail: files under var/mail locally, SMTP when EMAIL_HOST is set.
@@ -284,6 +297,11 @@ PAST_DUE_INTERVAL_SECONDS = envint("PAST_DUE_INTERVAL_SECONDS", 60)
 # The hour (UTC) at which the daily "due within 12 hours" digest goes out.
 DUE_SOON_DIGEST_HOUR = envint("DUE_SOON_DIGEST_HOUR", 8)
 if not 0 <= DUE_SOON_DIGEST_HOUR <= 23 or PAST_DUE_INTERVAL_SECONDS < 1:
+# A task is acknowledged after it ran, not when taken (every task is idempotent), and a task
+# whose prefork child died under it (killed, out of memory) goes back on the queue instead of
+# being acknowledged as failed: it runs again on another child.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
     raise ImproperlyConfigured(
         "DUE_SOON_DIGEST_HOUR must be 0-23 and PAST_DUE_INTERVAL_SECONDS at least 1."
     )

@@ -3,11 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config.login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+from reports import health
 
 # Repeated failed sign-ins lock the username + address pair out, on the admin login too.
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
+    # Answered by reports.health.HealthProbeMiddleware before any host check; named here so
+    # reverse() and the access matrix know them.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

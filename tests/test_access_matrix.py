@@ -349,6 +349,21 @@ ROWS = [
         marker=lambda w: '"openapi"',
         expect=cells(OK),
     ),
+    # --- Health probes: the same for everyone, nothing private (reports/health.py)
+    Row(
+        "healthz",
+        "healthz",
+        path=lambda w: _rv("healthz"),
+        marker=lambda w: '"status": "ok"',
+        expect=cells(OK),
+    ),
+    Row(
+        "readyz",
+        "readyz",
+        path=lambda w: _rv("readyz"),
+        marker=lambda w: '"storage": {"ok": true',
+        expect=cells(OK),
+    ),
     # --- Sign-in, language, admin
     Row(
         "login_page",
