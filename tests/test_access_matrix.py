@@ -349,6 +349,14 @@ ROWS = [
         marker=lambda w: '"openapi"',
         expect=cells(OK),
     ),
+    Row(
+        "api_other_path",
+        "tickets:api_not_found",
+        api="signed",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/extra",
+        marker=lambda w: w.pending.report_id,
+        expect=cells(NOT_FOUND),
+    ),
     # --- Health probes: the same for everyone, nothing private (reports/health.py)
     Row(
         "healthz",

@@ -6,6 +6,7 @@ form validates and the same service files as the help center.
 
 import hmac
 import json
+import logging
 import tempfile
 
 from django.core.cache import cache
@@ -28,6 +29,8 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 CHUNK = 64 * 1024
 API_FIELDS = ("category", "issue_type", "details", "order_id", "contact_email", "open_id")
 
+logger = logging.getLogger(__name__)
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, fields=None, headers=None):
@@ -46,7 +49,11 @@ class ApiError(Exception):
 
 
 def api_view(methods: tuple[str, ...]):
-    """JSON errors for everything, CSRF off (requests are signed, not cookie-authenticated)."""
+    """JSON errors for everything, CSRF off (requests are signed, not cookie-authenticated).
+
+    An unexpected exception is logged and answered with a JSON 500 here: Django's handler500
+    is one HTML page for the whole site, and a client of the API parses every answer as JSON.
+    """
 
     def decorator(view):
         @csrf_exempt
@@ -62,6 +69,14 @@ def api_view(methods: tuple[str, ...]):
                 return view(request, *args, **kwargs)
             except ApiError as error:
                 return error.response()
+            except Exception:
+                logger.exception("API request failed: %s %s", request.method, request.path)
+                return ApiError(
+                    500,
+                    "server_error",
+                    "Something went wrong on our side. Nothing is wrong with the request; "
+                    "sign it anew and send it again later.",
+                ).response()
 
         wrapper.__name__ = view.__name__
         wrapper.__doc__ = view.__doc__
@@ -311,5 +326,15 @@ def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> JsonRe
     return JsonResponse(_report_json(report))
 
 
+@api_view(("GET",))
 def openapi_document(request: HttpRequest) -> JsonResponse:
     return JsonResponse(openapi_spec(), json_dumps_params={"indent": 2})
+
+
+@api_view(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
+def not_found(request: HttpRequest, path: str) -> JsonResponse:
+    """Any other path under /api/v1/ (a malformed slug, a report ID with a "/"): a JSON 404,
+    not the help center's HTML page."""
+    raise ApiError(
+        404, "not_found", "There is no such API URL. See /api/v1/openapi.json for the paths."
+    )

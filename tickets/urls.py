@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from django.views.i18n import set_language
 
 from . import api, views
@@ -32,4 +32,6 @@ urlpatterns = [
         api.report_detail,
         name="api_report_detail",
     ),
+    # Last: every other path under /api/v1/ answers a JSON 404 (see api.not_found).
+    re_path(r"^api/v1/(?P<path>.*)$", api.not_found, name="api_not_found"),
 ]
