@@ -207,6 +207,18 @@ class TestPreferencesPage:
         assert client.post(self.url(), {}).status_code == 404
         assert Membership.objects.get(user=owner).email_past_due is True
 
+    def test_every_console_page_of_the_app_links_to_it(self, client, owner, make_report):
+        report = make_report()
+        client.force_login(owner)
+        link = f'href="{self.url()}"'
+        for url in [
+            "/console/acme/reports/",
+            f"/console/acme/reports/{report.report_id}/",
+            "/console/acme/appeals/",
+            self.url(),
+        ]:
+            assert link in client.get(url).content.decode(), url
+
     def test_signing_in_is_required(self, client, mini_app):
         response = client.get(self.url())
         assert response.status_code == 302

@@ -25,7 +25,7 @@ def test_right_key_shows_status_due_time_and_public_history(client, make_report,
     assert response.status_code == 200
     assert "Dismissed" in page
     assert "Report received" in page  # the history's first line
-    assert "Answer due by" in page
+    assert "Answer due by" not in page  # the answer came: no deadline any more
     assert "Decided" in page
     assert "Internal: probably bug 123" not in page  # notes are for developers only
     assert "Notes edited" not in page
@@ -33,6 +33,12 @@ def test_right_key_shows_status_due_time_and_public_history(client, make_report,
     # The secret URL never leaves the site as a referrer.
     assert response["Referrer-Policy"] == "same-origin"
     assert "Appeal" not in page  # appeals are for payment reports only
+
+
+def test_a_pending_report_shows_when_the_answer_is_due(client, make_report):
+    page = client.get(status_url(make_report())).content.decode()
+    assert "Answer due by" in page
+    assert "Decided" not in page
 
 
 def test_a_handled_payment_report_offers_the_appeal(client, make_report, owner):
