@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 TEST_VAR_DIR ?= $(CURDIR)/var/test
 TEST_ENV := DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(TEST_VAR_DIR)
 
-.PHONY: install run worker test test-sqlite test-postgres lint format chromium bench clean
+.PHONY: install run prod worker test test-sqlite test-postgres lint format chromium bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,22 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	DEBUG=true $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 & \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Production, every setting from the environment (DATABASE_URL, REDIS_URL, SECRET_KEY,
+# ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, ...): migrate, collect the static files, then gunicorn
+# on PORT, one Celery worker and exactly one beat under bin/serve.py, which restarts a crashed
+# one and stops all three on Ctrl-C or SIGTERM. Run it on ONE host: a second beat would send
+# every scheduled job twice (other hosts run gunicorn and workers only).
+PROD_PORT = $(or $(PORT),8000)
+PROD_BIND = $(or $(BIND_ADDRESS),0.0.0.0)
+prod: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 1
+	exec $(BIN)/python bin/serve.py \
+	  "$(BIN)/gunicorn config.wsgi --bind $(PROD_BIND):$(PROD_PORT) --access-logfile - --graceful-timeout 20" \
+	  "$(BIN)/celery -A config worker --loglevel=info --concurrency=$(or $(WORKER_CONCURRENCY),2)" \
+	  "$(BIN)/celery -A config beat --loglevel=info" \
+	  --grace 25
 
 lint: install
 	$(BIN)/ruff check .
