@@ -1,8 +1,13 @@
 """Sign-in throttling on Django's cache (Redis in production), for the console and the admin.
 
 After LOGIN_FAILURE_LIMIT failed attempts for one username from one address, that pair is
-locked out for LOGIN_LOCKOUT_SECONDS, even with the right password. The same message is shown
-whether or not the username exists, and a locked-out attempt never checks the password.
+locked out for LOGIN_LOCKOUT_SECONDS, even with the right password. After
+LOGIN_FAILURE_LIMIT_PER_ADDRESS failures from one address across all usernames (password
+spraying), that address is locked out the same way. The same message is shown whether or not
+the username exists, and a locked-out attempt never checks the password.
+
+The counters fail open: with the cache unreachable people can still sign in (the password is
+checked as always), unthrottled, and the request logs one warning.
 """
 
 import hashlib
@@ -15,7 +20,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from tickets.throttling import client_ip
+from tickets.throttling import CACHE_ERRORS, cache_down_warn, client_ip
 
 KEY_PREFIX = "login-throttle"
 
@@ -34,35 +39,54 @@ def _keys(*, username: str, ip: str) -> tuple[str, str]:
     return f"{KEY_PREFIX}:fail:{ident}", f"{KEY_PREFIX}:lock:{ident}"
 
 
+def _address_keys(*, ip: str) -> tuple[str, str]:
+    ident = hashlib.sha256(ip.encode()).hexdigest()
+    return f"{KEY_PREFIX}:addr-fail:{ident}", f"{KEY_PREFIX}:addr-lock:{ident}"
+
+
 def login_locked(*, username: str, ip: str, now: float | None = None) -> bool:
-    """Whether this username + address pair is in its cool-off."""
+    """Whether this username + address pair, or the address itself, is in its cool-off."""
     now = _now() if now is None else now
-    _, lock_key = _keys(username=username, ip=ip)
-    locked_until = cache.get(lock_key)
-    return locked_until is not None and now < locked_until
+    lock_keys = [_keys(username=username, ip=ip)[1]]
+    if ip:
+        lock_keys.append(_address_keys(ip=ip)[1])
+    return any(now < locked_until for locked_until in cache.get_many(lock_keys).values())
+
+
+def _failure_count(key: str, *, lockout: int) -> int:
+    # add() + incr(): concurrent failures each count once.
+    cache.add(key, 0, timeout=lockout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.set(key, 1, timeout=lockout)
+        return 1
 
 
 def login_failure_record(*, username: str, ip: str, now: float | None = None) -> bool:
-    """Count one failed attempt; True when it starts a lockout."""
+    """Count one failed attempt for the pair and for the address; True when a lockout starts."""
     now = _now() if now is None else now
     limit, lockout = _limits()
+    locked = False
     fail_key, lock_key = _keys(username=username, ip=ip)
-    # add() + incr(): concurrent failures each count once.
-    cache.add(fail_key, 0, timeout=lockout)
-    try:
-        failures = cache.incr(fail_key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(fail_key, 1, timeout=lockout)
-        failures = 1
-    if failures < limit:
-        return False
-    cache.set(lock_key, now + lockout, timeout=lockout + 60)
-    cache.delete(fail_key)
-    return True
+    if _failure_count(fail_key, lockout=lockout) >= limit:
+        cache.set(lock_key, now + lockout, timeout=lockout + 60)
+        cache.delete(fail_key)
+        locked = True
+    if ip:  # a form without a request has no address to count against
+        address_fail_key, address_lock_key = _address_keys(ip=ip)
+        if _failure_count(address_fail_key, lockout=lockout) >= (
+            settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS
+        ):
+            cache.set(address_lock_key, now + lockout, timeout=lockout + 60)
+            cache.delete(address_fail_key)
+            locked = True
+    return locked
 
 
 def login_success_record(*, username: str, ip: str) -> None:
-    """A successful sign-in forgets earlier failures of this pair."""
+    """A successful sign-in forgets earlier failures of this pair (not of the address: one
+    account of the sprayer's own must not reset the count of its guesses at others)."""
     cache.delete_many(list(_keys(username=username, ip=ip)))
 
 
@@ -72,7 +96,8 @@ def locked_message() -> str:
 
 
 class ThrottledLoginMixin:
-    """For AuthenticationForm subclasses: refuse locked-out pairs, count failures."""
+    """For AuthenticationForm subclasses: refuse locked-out pairs and addresses, count
+    failures; with the cache down, check the password unthrottled."""
 
     request: HttpRequest | None
     cleaned_data: dict
@@ -80,16 +105,28 @@ class ThrottledLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username") or ""
         ip = client_ip(self.request) if self.request is not None else ""
-        if login_locked(username=username, ip=ip):
+        try:
+            locked = login_locked(username=username, ip=ip)
+        except CACHE_ERRORS as error:
+            cache_down_warn(self.request, "sign-in lockout skipped", error)
+            return super().clean()
+        if locked:
             raise forms.ValidationError(locked_message(), code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            if login_failure_record(username=username, ip=ip):
+            if self._record(login_failure_record, username=username, ip=ip):
                 raise forms.ValidationError(locked_message(), code="locked") from None
             raise
-        login_success_record(username=username, ip=ip)
+        self._record(login_success_record, username=username, ip=ip)
         return cleaned
+
+    def _record(self, record, **pair) -> bool | None:
+        try:
+            return record(**pair)
+        except CACHE_ERRORS as error:  # Redis went away mid-request
+            cache_down_warn(self.request, "sign-in lockout skipped", error)
+            return None
 
 
 class ThrottledAuthenticationForm(ThrottledLoginMixin, AuthenticationForm):

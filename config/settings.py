@@ -141,6 +141,8 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 # Sign-in throttling (config/login_throttle.py): failures per username + address, then a lockout.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
+# ... and failures per address across all usernames (password spraying), then that address.
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = envint("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
@@ -153,10 +155,10 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-# No MEDIA_URL: screenshots are private and go out only through views that check access.
-
 if DEBUG:  # whitenoise serves from the finders then, and would warn of a missing STATIC_ROOT
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# No MEDIA_URL: screenshots are private and go out only through views that check access.
+
 
 def signed_url_origin(bucket: str, endpoint_url: str | None, region: str | None) -> str:
     """Where the storage's signed URLs point, asked of botocore, which builds them (the
@@ -271,7 +273,13 @@ else:
 # else files under var/cache.
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # An unreachable Redis fails a cache call within a second, never hangs a request
+            # (the rate limits and the sign-in lockout then fail open).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
 else:
     CACHES = {
@@ -289,6 +297,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A task is acknowledged after it ran, not when taken (every task is idempotent), and a task
+# whose prefork child died under it (killed, out of memory) goes back on the queue instead of
+# being acknowledged as failed: it runs again on another child.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # With acks_late a worker holds one unacknowledged task per process, not a prefetched batch.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -297,11 +310,6 @@ PAST_DUE_INTERVAL_SECONDS = envint("PAST_DUE_INTERVAL_SECONDS", 60)
 # The hour (UTC) at which the daily "due within 12 hours" digest goes out.
 DUE_SOON_DIGEST_HOUR = envint("DUE_SOON_DIGEST_HOUR", 8)
 if not 0 <= DUE_SOON_DIGEST_HOUR <= 23 or PAST_DUE_INTERVAL_SECONDS < 1:
-# A task is acknowledged after it ran, not when taken (every task is idempotent), and a task
-# whose prefork child died under it (killed, out of memory) goes back on the queue instead of
-# being acknowledged as failed: it runs again on another child.
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
     raise ImproperlyConfigured(
         "DUE_SOON_DIGEST_HOUR must be 0-23 and PAST_DUE_INTERVAL_SECONDS at least 1."
     )
@@ -342,13 +350,19 @@ CELERY_BEAT_SCHEDULE = {
 # --- The 72-hour rule, in one place.
 REPORT_RESPONSE_HOURS = envint("REPORT_RESPONSE_HOURS", 72)
 
-# --- Help center: behind a reverse proxy, rate-limit by the address it appends to X-Forwarded-For.
-TICKETS_TRUST_X_FORWARDED_FOR = envbool("TICKETS_TRUST_X_FORWARDED_FOR", False)
+# --- Behind a reverse proxy: the client address (help-center rate limits, sign-in lockout) is
+# the one the proxy appends to X-Forwarded-For. Unset there, every client shares the proxy's
+# address, and one client's failures lock all out. TICKETS_TRUST_X_FORWARDED_FOR: deprecated name.
+TRUST_X_FORWARDED_FOR = envbool(
+    "TRUST_X_FORWARDED_FOR", envbool("TICKETS_TRUST_X_FORWARDED_FOR", False)
+)
 
 # --- Security: safe in production, relaxed only under DEBUG.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# A failed CSRF check shows the site's styled page, translated on the help center.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

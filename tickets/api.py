@@ -21,7 +21,7 @@ from .forms import ReportForm
 from .limits import MAX_FORM_BYTES, MAX_JSON_BYTES, content_length
 from .openapi import openapi_spec
 from .signing import API_MAX_SKEW, api_signer, api_timestamp_fresh
-from .throttling import rate_limit_hit
+from .throttling import CACHE_ERRORS, cache_down_warn, rate_limits_hit
 
 TIMESTAMP_HEADER = "X-Reportdesk-Timestamp"
 SIGNATURE_HEADER = "X-Reportdesk-Signature"
@@ -142,9 +142,23 @@ def _verified_body(request: HttpRequest, mini_app: MiniApp, max_bytes: int):
     return spool, sig
 
 
-def _refuse_replay(mini_app: MiniApp, sig: str) -> None:
+def _refuse_replay(request: HttpRequest, mini_app: MiniApp, sig: str) -> None:
     # A signed request is good once: a copy replayed within the window is refused.
-    if not cache.add(f"tickets:api-seen:{mini_app.pk}:{sig}", 1, timeout=2 * API_MAX_SKEW + 60):
+    try:
+        first = cache.add(f"tickets:api-seen:{mini_app.pk}:{sig}", 1, timeout=2 * API_MAX_SKEW + 60)
+    except CACHE_ERRORS as error:
+        # Unable to tell a replay from a first request, refuse it, saying retry: the mini
+        # app's server retries (with its Idempotency-Key), so nothing is lost, and no second
+        # store of seen signatures has to agree with the first.
+        cache_down_warn(request, "API request refused, replay check unavailable", error)
+        raise ApiError(
+            503,
+            "temporarily_unavailable",
+            "We cannot check this request right now; nothing was stored. Sign it anew and "
+            "send it again (with the same Idempotency-Key) after Retry-After seconds.",
+            headers={"Retry-After": "30"},
+        ) from None
+    if not first:
         raise ApiError(
             401,
             "replayed",
@@ -244,14 +258,14 @@ def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
     limit = MAX_FORM_BYTES if request.content_type == "multipart/form-data" else MAX_JSON_BYTES
     spool, sig = _verified_body(request, mini_app, limit)
     with spool:
-        _refuse_replay(mini_app, sig)
+        _refuse_replay(request, mini_app, sig)
         data, files = _parse(request, spool)
         # The mini app's server sends for all its users from one address: limit per app and
         # per Open ID here, not per IP.
-        throttled = rate_limit_hit(name="api_app", ident=str(mini_app.pk)) or (
-            rate_limit_hit(name="submit_open_id", ident=f"{mini_app.pk}:{data['open_id']}")
-            if data.get("open_id")
-            else None
+        throttled = rate_limits_hit(
+            request,
+            ("api_app", str(mini_app.pk)),
+            ("submit_open_id", f"{mini_app.pk}:{data['open_id']}" if data.get("open_id") else ""),
         )
         if throttled:
             raise ApiError(

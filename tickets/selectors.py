@@ -5,16 +5,26 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from reports.filters import DetailsMatch
 from reports.images import ProcessedImage
-from reports.models import Category, IssueType, MiniApp, Report, ReportEvent, Screenshot
+from reports.models import (
+    Category,
+    IssueType,
+    MiniApp,
+    Report,
+    ReportEvent,
+    Screenshot,
+    new_access_key,
+)
 from reports.services import ReportInput
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# Compared against when the ID is unknown, so an unknown ID costs what a wrong key does.
+_UNKNOWN_REPORT = Report(access_key=new_access_key())
 
 
 def help_mini_app(*, slug: str) -> MiniApp:
@@ -26,23 +36,27 @@ def issue_types_for(*, category: str) -> QuerySet[IssueType]:
 
 
 def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Report:
-    """The report, if the key is its access key; 404 for a wrong, missing or foreign key."""
+    """The report, if the key is its access key; 404 for a wrong, missing or foreign key.
+
+    A wrong key and an unknown ID do the same work (one query, one constant-time comparison)
+    and get the same 404; the events and screenshots are read only for the right key."""
     report = (
         Report.objects.select_related("issue_type", "mini_app")
-        .prefetch_related(
-            Prefetch(
-                "events",
-                queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS),
-                to_attr="public_events",
-            ),
-            "screenshots",
-        )
         .filter(mini_app=mini_app, report_id=report_id)
         .first()
     )
-    # Constant-time comparison, and the same 404 whether the ID or the key is wrong.
-    if report is None or not report.access_key_matches(key):
+    matches = (report or _UNKNOWN_REPORT).access_key_matches(key)
+    if report is None or not matches:
         raise Http404("No such report.")
+    prefetch_related_objects(
+        [report],
+        Prefetch(
+            "events",
+            queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS),
+            to_attr="public_events",
+        ),
+        "screenshots",
+    )
     return report
 
 

@@ -1,11 +1,13 @@
 """The intake's state changes: file a report (once), and e-mail reporters their links."""
 
+import logging
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,6 +20,8 @@ from reports.outbox import email_enqueue
 from reports.services import ReportInput, report_submit
 
 from .selectors import report_by_submission_key, report_find_duplicate, report_for_status_link
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,15 +105,46 @@ def report_confirmation_email_enqueue(*, report: Report, language: str = "", tz_
     )
 
 
-def report_status_link_send(
+def report_status_link_request(
     *, mini_app: MiniApp, report_id: str, email: str, language: str = "", tz_name: str = ""
+) -> None:
+    """Check a report: a worker looks the report up and e-mails its status link if the ID
+    and e-mail match. The request does the same work either way (one task, sent after
+    commit), so its answer time tells nobody whether a report exists."""
+    lookup = {"report_id": report_id, "email": email, "language": language, "tz_name": tz_name}
+    transaction.on_commit(lambda: _status_link_enqueue(mini_app=mini_app, lookup=lookup))
+
+
+def _status_link_enqueue(*, mini_app: MiniApp, lookup: dict) -> None:
+    from .tasks import send_status_link
+
+    try:
+        send_status_link.apply_async(kwargs={"mini_app_id": mini_app.pk, **lookup}, retry=False)
+    except Exception:
+        # Broker unreachable: look it up here; the e-mail waits in the outbox for the sweep.
+        logger.warning("Broker unavailable; status link looked up in the request")
+        report_status_link_send(mini_app=mini_app, **lookup)
+
+
+def report_status_link_send(
+    *,
+    mini_app: MiniApp,
+    report_id: str,
+    email: str,
+    language: str = "",
+    tz_name: str = "",
+    dedupe_key: str = "",
 ) -> None:
     """E-mail the status link if the ID and e-mail match; silent either way (no probing)."""
     report = report_for_status_link(mini_app=mini_app, report_id=report_id, email=email)
     if report is None:
         return
     _reporter_email_enqueue(
-        report=report, template="status_link", language=language, tz_name=tz_name
+        report=report,
+        template="status_link",
+        language=language,
+        tz_name=tz_name,
+        dedupe_key=dedupe_key,
     )
 
 

@@ -21,7 +21,7 @@ from . import selectors, services
 from .forms import CheckReportForm, ReportForm, form_token
 from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_large_page
 from .signing import open_id_verify
-from .throttling import client_ip, rate_limit_hit
+from .throttling import client_ip, rate_limits_hit
 
 TZ_COOKIE = "reportdesk_tz"
 FILED_COOKIE = "reportdesk_filed"  # shows "Report received" on the first view after filing
@@ -109,15 +109,19 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
         )
         if earlier:
             return redirect(services.report_status_path(earlier))
-        throttled = rate_limit_hit(name="submit_ip", ident=client_ip(request)) or (
-            rate_limit_hit(name="submit_open_id", ident=f"{mini_app.pk}:{open_id}")
-            if open_id
-            else None
+        limits = (
+            ("submit_ip", client_ip(request)),
+            ("submit_open_id", f"{mini_app.pk}:{open_id}" if open_id else ""),
         )
+        # Refused before the costly validation once the limit is used up, but only a valid
+        # submission counts: a form shown again with its errors costs the reporter nothing.
+        throttled = rate_limits_hit(request, *limits, count=False)
+        if not throttled and form.is_valid():
+            throttled = rate_limits_hit(request, *limits)
+            if not throttled:
+                return _file_report(request, mini_app, form, open_id)
         if throttled:
             return _rate_limited(request, throttled.retry_after, mini_app)
-        if form.is_valid():
-            return _file_report(request, mini_app, form, open_id)
         context["files_dropped"] = bool(request.FILES)
     else:
         form = ReportForm(category=category, initial={"submission_key": secrets.token_urlsafe(24)})
@@ -246,7 +250,7 @@ def report_check(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = selectors.help_mini_app(slug=app_slug)
     if request.method == "GET":  # the form lives on the help center's front page
         return redirect(reverse("tickets:help_home", kwargs={"app_slug": mini_app.slug}))
-    throttled = rate_limit_hit(name="check_ip", ident=client_ip(request))
+    throttled = rate_limits_hit(request, ("check_ip", client_ip(request)))
     if throttled:
         return _rate_limited(request, throttled.retry_after, mini_app)
     form = CheckReportForm(request.POST)
@@ -257,14 +261,15 @@ def report_check(request: HttpRequest, app_slug: str) -> HttpResponse:
             {"mini_app": mini_app, "categories": _categories(), "check_form": form},
             status=400,
         )
-    services.report_status_link_send(
+    services.report_status_link_request(
         mini_app=mini_app,
         report_id=form.cleaned_data["report_id"],
         email=form.cleaned_data["email"],
         language=translation.get_language() or "",
         tz_name=request.COOKIES.get(TZ_COOKIE, ""),
     )
-    # The same answer whether or not they match: nobody can probe which reports exist.
+    # The same answer, in the same time, whether or not they match: nobody can probe which
+    # reports exist.
     messages.success(
         request,
         _(

@@ -110,9 +110,24 @@ def test_the_size_limit_answers_before_reading_the_body(live_server, mini_app, p
 
 def test_behind_a_proxy_the_limit_uses_the_forwarded_address(client, mini_app, settings):
     settings.TICKETS_RATE_LIMITS = {"submit_ip": (1, 3600)}
-    settings.TICKETS_TRUST_X_FORWARDED_FOR = True
+    settings.TRUST_X_FORWARDED_FOR = True
     # A client cannot dodge the limit by prepending its own X-Forwarded-For entries.
     first = post(client, details="a", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7")
     second = post(client, details="b", HTTP_X_FORWARDED_FOR="2.2.2.2, 203.0.113.7")
     other = post(client, details="c", HTTP_X_FORWARDED_FOR="203.0.113.8")
     assert (first.status_code, second.status_code, other.status_code) == (302, 429, 302)
+
+
+def test_a_form_shown_again_with_its_errors_does_not_count_against_the_limit(
+    client, mini_app, settings
+):
+    settings.TICKETS_RATE_LIMITS = {"submit_ip": (1, 3600)}
+    for _ in range(3):
+        refused = post(client, details="")  # an Experience report needs its details
+        assert refused.status_code == 200
+        assert "Describe what happened" in refused.content.decode()
+    assert post(client, details="Crash on start").status_code == 302
+    # The limit used up, even a form with errors is answered 429 without being checked.
+    assert post(client, details="").status_code == 429
+    assert post(client, details="Crash again").status_code == 429
+    assert Report.objects.count() == 1
