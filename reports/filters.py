@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django import forms
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
 from django.utils import timezone
 
 from .models import Category, IssueType, Report, Status
@@ -56,17 +56,37 @@ SORT_LABELS = {
 DEFAULT_SORT = "-time"
 
 
+# "Time left" means nothing once a report is handled, so handled reports come after the pending
+# ones in both directions (as nulls last). A leading flag keeps every key in one direction, so
+# the keyset stays one row comparison: (handled?, due) ascending, (pending?, due) descending.
+SORT_FLAGS = {
+    "sort_handled": ExpressionWrapper(Q(handled_at__isnull=False), output_field=BooleanField()),
+    "sort_pending": ExpressionWrapper(Q(handled_at__isnull=True), output_field=BooleanField()),
+}
+HANDLED_LAST = {"time_left"}
+
+
 def sort_columns(sort: str) -> tuple[tuple[str, ...], bool]:
-    """(key columns including the id tie-breaker, descending?) for an `ordering` value."""
+    """(key columns including the id tie-breaker, descending?) for an `ordering` value.
+
+    A column may be one of SORT_FLAGS: with_sort_flags() adds it to the queryset."""
     descending = sort.startswith("-")
     name = sort.lstrip("-")
     if name not in SORT_KEYS:
         name, descending = DEFAULT_SORT.lstrip("-"), True
-    return (*SORT_KEYS[name], "id"), descending
+    flags = ("sort_pending" if descending else "sort_handled",) if name in HANDLED_LAST else ()
+    return (*flags, *SORT_KEYS[name], "id"), descending
 
 
-def order_by_sort(queryset: QuerySet, sort: str) -> QuerySet:
+def with_sort_flags(queryset: QuerySet, columns: tuple[str, ...]) -> QuerySet:
+    return queryset.annotate(**{c: SORT_FLAGS[c] for c in columns if c in SORT_FLAGS})
+
+
+def order_by_sort(queryset: QuerySet, sort: str, *, backwards: bool = False) -> QuerySet:
+    """The list's order for `sort`, or exactly its reverse (to walk to the previous page)."""
     columns, descending = sort_columns(sort)
+    descending = descending != backwards
+    queryset = with_sort_flags(queryset, columns)
     return queryset.order_by(*[f"-{c}" if descending else c for c in columns])
 
 

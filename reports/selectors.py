@@ -11,7 +11,15 @@ from django.db.models.lookups import GreaterThan, LessThan
 from django.http import Http404
 from django.utils import timezone
 
-from .filters import ReportFilter, StatusTab, order_by_sort, sort_columns, status_tab_q
+from .filters import (
+    SORT_FLAGS,
+    ReportFilter,
+    StatusTab,
+    order_by_sort,
+    sort_columns,
+    status_tab_q,
+    with_sort_flags,
+)
 from .models import MiniApp, Report, ReportEvent, Screenshot
 
 PAGE_SIZE = 50
@@ -73,8 +81,9 @@ class _Row(Func):
 def _after(columns: tuple[str, ...], values: Mapping, descending: bool):
     """Rows strictly after the anchor in the list's order."""
     lhs = _Row(*[F(c) for c in columns])
-    model_fields = {f.attname: f for f in Report._meta.concrete_fields}
-    rhs = _Row(*[Value(values[c], output_field=model_fields[c]) for c in columns])
+    fields = {f.attname: f for f in Report._meta.concrete_fields}
+    fields.update({name: flag.output_field for name, flag in SORT_FLAGS.items()})
+    rhs = _Row(*[Value(values[c], output_field=fields[c]) for c in columns])
     return LessThan(lhs, rhs) if descending else GreaterThan(lhs, rhs)
 
 
@@ -105,7 +114,10 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
     # Only a report ID can be an anchor (a NUL would be a database error on PostgreSQL).
     if anchor_id.isascii() and anchor_id.isalnum():
         anchor = (
-            reports_base(mini_app=mini_app).filter(report_id=anchor_id).values(*columns).first()
+            with_sort_flags(reports_base(mini_app=mini_app), columns)
+            .filter(report_id=anchor_id)
+            .values(*columns)
+            .first()
         )
     page = ReportPage(
         filterset=filterset,
@@ -117,7 +129,7 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
     backwards = bool(anchor and before)
     if backwards:
         # The previous page: walk backwards from the anchor, then put the rows back in order.
-        queryset = order_by_sort(queryset, sort[1:] if descending else f"-{sort}")
+        queryset = order_by_sort(queryset, sort, backwards=True)
         queryset = queryset.filter(_after(columns, anchor, not descending))
     elif anchor:
         queryset = queryset.filter(_after(columns, anchor, descending))

@@ -159,13 +159,28 @@ EXPECTED_ORDER = {
 }
 
 
+def expected_order(reports, sort):
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    ordered = sorted(reports, key=EXPECTED_ORDER[name], reverse=descending)
+    if name == "time_left":  # handled reports have no time left: after the pending ones
+        ordered.sort(key=lambda r: r.handled_at is not None)  # stable: keeps the due order
+    return ordered
+
+
+def test_time_left_lists_pending_reports_first_and_handled_ones_last_both_ways(
+    client, member, assorted
+):
+    r0, handled_early, r2, handled_late, r4 = (r.report_id for r in assorted)
+    assert ids_in(get(client, "?ordering=time_left")) == [r0, r2, r4, handled_early, handled_late]
+    assert ids_in(get(client, "?ordering=-time_left")) == [r4, r2, r0, handled_late, handled_early]
+
+
 @pytest.mark.parametrize(
     "sort",
     ["time", "-time", "status", "-status", "issue_type", "-issue_type", "time_left", "-time_left"],
 )
 def test_each_sort_both_directions(client, member, assorted, sort):
-    key = EXPECTED_ORDER[sort.lstrip("-")]
-    expected = sorted(assorted, key=key, reverse=sort.startswith("-"))
+    expected = expected_order(assorted, sort)
     assert ids_in(get(client, f"?ordering={sort}")) == [r.report_id for r in expected]
 
 
@@ -178,7 +193,9 @@ def test_column_headers_link_to_both_directions(client, member, make_report):
     assert '<a href="?ordering=status" hx-get="?ordering=status">Status</a>' in html
 
 
-@pytest.mark.parametrize("sort", ["-time", "time", "status", "-issue_type", "time_left"])
+@pytest.mark.parametrize(
+    "sort", ["-time", "time", "status", "-issue_type", "time_left", "-time_left"]
+)
 def test_keyset_pages_walk_every_report_once_both_ways(mini_app, assorted, sort):
     params = {"ordering": sort, "status": ""}
     seen, pages = [], []
@@ -191,8 +208,7 @@ def test_keyset_pages_walk_every_report_once_both_ways(mini_app, assorted, sort)
         )
         pages.append([r.report_id for r in page.reports])
     seen = [rid for chunk in pages for rid in chunk]
-    key = EXPECTED_ORDER[sort.lstrip("-")]
-    expected = sorted(assorted, key=key, reverse=sort.startswith("-"))
+    expected = expected_order(assorted, sort)
     assert seen == [r.report_id for r in expected]
     # And back again, page by page, from the last one.
     for chunk in reversed(pages[:-1]):
