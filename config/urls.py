@@ -26,3 +26,9 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("appeals.urls")),
 ]
+
+# The error pages in the site's style (config/errors.py); CSRF failures: CSRF_FAILURE_VIEW.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

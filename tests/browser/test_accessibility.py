@@ -1,0 +1,329 @@
+"""axe-core over every page of the help center, the console and the admin: 0 violations.
+
+axe-core comes from npm (package.json, installed by `npm ci` before the tests run) and is read
+from node_modules: nothing is downloaded at test time. It is evaluated through DevTools
+(page.evaluate), not added as a <script>: our CSP forbids inline scripts, and a CSP-exempt
+injection keeps the page's policy exactly as served.
+"""
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from appeals.services import appeal_submit
+from reports.models import Category, Membership
+from reports.services import report_resolve
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE_SOURCE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+# WCAG 2.0, 2.1 and 2.2, levels A and AA, and axe's best practices (one <h1>, landmarks):
+# every impact level counts.
+AXE_OPTIONS = {
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+    "resultTypes": ["violations"],
+}
+
+
+@functools.cache
+def axe_source() -> str:
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations on the page as it is now: id, impact, help and each target."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "targets": [" ".join(map(str, node["target"])) for node in violation["nodes"]],
+        }
+        for violation in results["violations"]
+    ]
+
+
+def readable(violations: list[dict]) -> str:
+    lines = [f"{len(violations)} axe-core violation(s):"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.extend(f"    at {target}" for target in violation["targets"])
+    return "\n".join(lines)
+
+
+def signed_in(page, user, live_server) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+@pytest.fixture
+def site(owner, mini_app, other_app, make_report, screenshot, settings) -> dict:
+    """One of everything the pages show: a pending report with a screenshot, a resolved
+    payment report with an open appeal, an owner of two apps, and an admin."""
+    Membership.objects.create(mini_app=other_app, user=owner)
+    pending = make_report(
+        details="The cart freezes after paying",
+        contact_email="r@example.net",
+        screenshots=[screenshot],
+    )
+    payment = report_resolve(
+        report=make_report(Category.PAYMENT, contact_email="payer@example.net"),
+        actor=owner,
+        notes="Refund sent.",
+    )
+    appealable = report_resolve(
+        report=make_report(Category.PAYMENT, contact_email="other@example.net"),
+        actor=owner,
+    )
+    appeal = appeal_submit(
+        report=payment,
+        contact_email="payer@example.net",
+        reason="The refund never arrived, my bank shows no credit for the order.",
+    )
+    admin = get_user_model().objects.create_superuser(
+        username="admin@example.com", email="admin@example.com", password="x"
+    )
+    return {
+        "owner": owner,
+        "app": mini_app,
+        "pending": pending,
+        "appealable": appealable,
+        "appeal": appeal,
+        "admin": admin,
+        "settings": settings,
+    }
+
+
+def status_path(report) -> str:
+    path = reverse("tickets:report_status", args=[report.mini_app.slug, report.report_id])
+    return f"{path}?key={report.access_key}"
+
+
+# --- Each page, reached as a person would; each function leaves the page ready to audit.
+
+
+def help_home(page, site, live_server):
+    page.goto("/help/acme/")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
+def report_form(category):
+    def visit(page, site, live_server):
+        page.goto(f"/help/acme/new/{category}/")
+        expect(page.get_by_role("button", name="Submit report")).to_be_visible()
+
+    return visit
+
+
+def report_form_with_errors(page, site, live_server):
+    page.goto("/help/acme/new/payment/")
+    page.get_by_role("button", name="Submit report").click()
+    expect(page.get_by_role("alert")).to_contain_text("Please correct the following")
+
+
+def report_status(page, site, live_server):
+    page.goto(status_path(site["pending"]))
+    expect(page.get_by_text(site["pending"].report_id).first).to_be_visible()
+
+
+def report_status_handled(page, site, live_server):
+    page.goto(status_path(site["appealable"]))
+    expect(page.get_by_text(site["appealable"].report_id).first).to_be_visible()
+
+
+def appeal_form(page, site, live_server):
+    report = site["appealable"]
+    page.goto(f"/help/acme/tickets/{report.report_id}/appeal/?key={report.access_key}")
+    expect(page.get_by_role("button", name="Submit appeal")).to_be_visible()
+
+
+def appeal_form_with_errors(page, site, live_server):
+    appeal_form(page, site, live_server)
+    page.get_by_role("button", name="Submit appeal").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def check_report_sent(page, site, live_server):
+    page.goto("/help/acme/")
+    page.get_by_label("Report ID").fill(site["pending"].report_id)
+    page.get_by_label("E-mail", exact=False).last.fill("r@example.net")
+    page.get_by_role("button", name="Send the status link").click()
+    expect(page.get_by_role("status")).to_contain_text("we have sent its status link")
+
+
+def check_report_with_errors(page, site, live_server):
+    page.goto("/help/acme/")
+    page.get_by_role("button", name="Send the status link").click()
+    expect(page.get_by_role("heading", name="Check a report")).to_be_visible()
+
+
+def sign_in(page, site, live_server):
+    page.goto("/accounts/login/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def sign_in_with_errors(page, site, live_server):
+    page.goto("/accounts/login/")
+    page.get_by_label("E-mail or username").fill("owner@acme.example")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def console(path, ready):
+    def visit(page, site, live_server):
+        signed_in(page, site["owner"], live_server)
+        page.goto(path(site) if callable(path) else path)
+        ready(page, site)
+
+    return visit
+
+
+def heading(name):
+    return lambda page, site: expect(page.get_by_role("heading", name=name).first).to_be_visible()
+
+
+def report_list_filtered(page, site):
+    expect(page.get_by_label("Search", exact=True)).to_have_value("freezes")
+
+
+def panel_fragment(page, site):
+    row = page.get_by_role("row", name=re.compile(site["pending"].report_id))
+    row.get_by_role("link", name=re.compile("More options")).click()
+    panel = page.get_by_role("complementary", name="Report panel")
+    expect(panel.get_by_role("heading", name=f"Report {site['pending'].report_id}")).to_be_visible()
+
+
+def panel_saved(page, site):
+    page.get_by_label("Notes", exact=True).fill("Reproduced on 3.2.1.")
+    page.get_by_role("button", name="Save notes").click()
+    expect(page.get_by_role("status").first).to_have_text("Notes saved.")
+
+
+def admin(path, ready):
+    def visit(page, site, live_server):
+        signed_in(page, site["admin"], live_server)
+        page.goto(path(site) if callable(path) else path)
+        ready(page)
+
+    return visit
+
+
+def admin_login(page, site, live_server):
+    page.goto("/admin/login/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def admin_heading(name):
+    return lambda page: expect(page.get_by_role("heading", name=name).first).to_be_visible()
+
+
+def error_page(path, heading, language="en"):
+    """An error page as production serves it: DEBUG off, with pages that fail on purpose
+    (tests/error_urls.py); console pages for a signed-in developer."""
+
+    def visit(page, site, live_server):
+        site["settings"].DEBUG = False
+        site["settings"].ROOT_URLCONF = "tests.error_urls"
+        if path.startswith("/console/"):
+            signed_in(page, site["owner"], live_server)
+        page.set_extra_http_headers({"Accept-Language": language})
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+
+    return visit
+
+
+def csrf_failure_on_the_help_center(page, site, live_server):
+    site["settings"].DEBUG = False
+    page.goto("/help/acme/new/experience/")
+    page.context.clear_cookies()  # the form's CSRF cookie is gone, as after a long pause
+    page.get_by_role("button", name="Submit report").click()
+    expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
+
+
+PAGES = {
+    "help home": help_home,
+    "experience form": report_form("experience"),
+    "payment form": report_form("payment"),
+    "community form": report_form("community"),
+    "form with errors": report_form_with_errors,
+    "confirmation and status page": report_status,
+    "status page of a handled report": report_status_handled,
+    "appeal form": appeal_form,
+    "appeal form with errors": appeal_form_with_errors,
+    "check a report, sent": check_report_sent,
+    "check a report, with errors": check_report_with_errors,
+    "sign-in": sign_in,
+    "sign-in with errors": sign_in_with_errors,
+    "console app list": console("/console/", heading("Your mini apps")),
+    "reports list": console("/console/acme/reports/", heading(re.compile("User reports"))),
+    "reports list with filters": console(
+        "/console/acme/reports/?q=freezes&category=experience&past_due=no&ordering=-created_at",
+        report_list_filtered,
+    ),
+    "panel fragment open": console("/console/acme/reports/", panel_fragment),
+    "panel full page": console(
+        lambda site: f"/console/acme/reports/{site['pending'].report_id}/",
+        heading(re.compile("Report ")),
+    ),
+    "panel full page, notes saved": console(
+        lambda site: f"/console/acme/reports/{site['pending'].report_id}/", panel_saved
+    ),
+    "appeals queue": console("/console/acme/appeals/", heading(re.compile("Appeals"))),
+    "appeal panel": console(
+        lambda site: f"/console/acme/appeals/{site['appeal'].pk}/",
+        heading(re.compile("Appeal")),
+    ),
+    "notifications page": console("/console/acme/notifications/", heading(re.compile("."))),
+    "timezone page": console("/console/timezone/", heading(re.compile("."))),
+    "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
+    "403 on the help center, in Spanish": error_page(
+        "/help/acme/fail/403/", "Sin acceso a esta página", "es"
+    ),
+    "404 on the help center": error_page(
+        "/help/acme/tickets/NOSUCHID/?key=wrong", "Page not found"
+    ),
+    "404 on the help center, in Spanish": error_page(
+        "/help/acme/tickets/NOSUCHID/", "Página no encontrada", "es"
+    ),
+    "500 on the help center": error_page(
+        "/help/acme/fail/500/", "Something went wrong on our side"
+    ),
+    "CSRF failure on the help center": csrf_failure_on_the_help_center,
+    "403 in the console": error_page("/console/fail/403/", "No access to this page"),
+    "404 in the console": error_page("/console/no-such-app/reports/", "Page not found"),
+    "500 in the console": error_page("/console/fail/500/", "Something went wrong on our side"),
+    "admin login": admin_login,
+    "admin index": admin("/admin/", admin_heading("Site administration")),
+    "admin report changelist": admin("/admin/reports/report/", admin_heading(re.compile("."))),
+    "admin user form": admin("/admin/auth/user/add/", admin_heading(re.compile("."))),
+    "admin report form": admin(
+        lambda site: f"/admin/reports/report/{site['pending'].pk}/change/",
+        admin_heading(re.compile(".")),
+    ),
+    "admin appeal changelist": admin("/admin/appeals/appeal/", admin_heading(re.compile("."))),
+}
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_has_no_axe_violations(name, page, live_server, site):
+    PAGES[name](page, site, live_server)
+    violations = axe_violations(page)
+    assert violations == [], readable(violations)
