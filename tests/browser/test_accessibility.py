@@ -37,6 +37,8 @@ AXE_OPTIONS = {
 
 @functools.cache
 def axe_source() -> str:
+    if not AXE_SOURCE.exists():
+        pytest.fail(f"{AXE_SOURCE} is missing: run `make node-modules` (npm ci) first.")
     return AXE_SOURCE.read_text(encoding="utf-8")
 
 
