@@ -182,6 +182,9 @@ class Report(models.Model):
     access_key = models.CharField(max_length=64, default=new_access_key, editable=False)
     # One-time token of the form (or API idempotency key): a resubmit finds the same report.
     submission_key = models.CharField(max_length=64, blank=True, editable=False)
+    # SHA-256 of what an API request with an Idempotency-Key asked for: the key reused for
+    # anything else is refused (422) instead of silently answered with this report.
+    submission_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Reminder e-mails already sent for this report, so a retried task never sends twice.
     past_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)

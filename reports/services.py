@@ -87,6 +87,7 @@ def report_submit(
     screenshots: Sequence[ProcessedImage] = (),
     source: str = Report.Source.HELP_CENTER,
     submission_key: str = "",
+    submission_fingerprint: str = "",
     now: datetime | None = None,
     also: Callable[[Report], object] | None = None,
 ) -> Report:
@@ -115,6 +116,7 @@ def report_submit(
                 screenshots=screenshots,
                 source=source,
                 submission_key=submission_key,
+                submission_fingerprint=submission_fingerprint,
                 created_at=created_at,
                 stored_files=stored_files,
                 also=also,
@@ -146,7 +148,16 @@ def report_submit(
 
 @transaction.atomic
 def _create_report(
-    *, mini_app, data, screenshots, source, submission_key, created_at, stored_files, also
+    *,
+    mini_app,
+    data,
+    screenshots,
+    source,
+    submission_key,
+    submission_fingerprint,
+    created_at,
+    stored_files,
+    also,
 ) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
@@ -160,6 +171,7 @@ def _create_report(
         created_at=created_at,
         due_at=Report.due_from(created_at),
         submission_key=submission_key,
+        submission_fingerprint=submission_fingerprint,
     )
     for position, image in enumerate(screenshots):
         screenshot_store(

@@ -4,9 +4,11 @@ Every request is signed with the app's secret (see tickets.signing and docs/API.
 form validates and the same service files as the help center.
 """
 
+import hashlib
 import hmac
 import json
 import logging
+import re
 import tempfile
 
 from django.core.cache import cache
@@ -26,6 +28,9 @@ from .throttling import CACHE_ERRORS, cache_down_warn, rate_limits_hit
 TIMESTAMP_HEADER = "X-Reportdesk-Timestamp"
 SIGNATURE_HEADER = "X-Reportdesk-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Printable ASCII without spaces, as the IETF draft's examples and Stripe's keys are: a NUL
+# or a control character would be a database error, not a key.
+IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,60}")
 CHUNK = 64 * 1024
 API_FIELDS = ("category", "issue_type", "details", "order_id", "contact_email", "open_id")
 
@@ -222,14 +227,34 @@ def _parse(request: HttpRequest, spool):
 
 def _idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if len(key) > 60:
+    if key and not IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(
             400,
             "validation_failed",
             "Some fields are not valid.",
-            fields={IDEMPOTENCY_HEADER: ["Use at most 60 characters."]},
+            fields={
+                IDEMPOTENCY_HEADER: ["Use at most 60 printable ASCII characters, without spaces."]
+            },
         )
+    # Its own namespace, so a client's key never meets a help-center form token.
     return f"api:{key}" if key else ""
+
+
+def _fingerprint(data: dict, files) -> str:
+    """A hash of what the request asks to file: its fields and each screenshot's bytes.
+
+    Taken from the parsed request, not the raw body, so a retry that re-encodes the same
+    content (another multipart boundary, other JSON spacing or key order) matches.
+    """
+    digests = []
+    for upload in files.getlist("screenshots") if files else []:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)  # the form reads it next
+        digests.append(digest.hexdigest())
+    content = json.dumps({"fields": data, "screenshots": digests}, sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
@@ -285,6 +310,7 @@ def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
         issue_type = data.get("issue_type", "")
         if issue_type and "." not in issue_type:
             data["issue_type"] = f"{category}.{issue_type}"
+        submission_key = _idempotency_key(request)
         form = ReportForm(data, files, category=category, trust_open_id=True)
         if not form.is_valid():
             raise ApiError(
@@ -307,10 +333,18 @@ def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
                 ),
                 screenshots=cleaned.get("screenshots", []),
                 source=Report.Source.API,
-                # Its own namespace, so a client's key never meets a help-center form token.
-                submission_key=_idempotency_key(request),
+                submission_key=submission_key,
+                submission_fingerprint=_fingerprint(data, files) if submission_key else "",
                 language=request.LANGUAGE_CODE,
             )
+        except services.SubmissionKeyReused as reused:
+            raise ApiError(
+                422,
+                "idempotency_key_reused",
+                f"This {IDEMPOTENCY_HEADER} already filed report {reused.report.report_id} "
+                "with other content. Use a new key for a new report; a retry must send the "
+                "same content.",
+            ) from None
         except ReportNotSaved:
             raise ApiError(
                 503,
