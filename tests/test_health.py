@@ -29,7 +29,7 @@ PROBE = """
 import json, django
 django.setup()
 from django.test import Client
-client = Client(HTTP_HOST=host)
+client = Client(HTTP_HOST=host, **headers)
 answers = {}
 for path in paths:
     response = client.get(path)
@@ -39,6 +39,7 @@ for path in paths:
         "location": response.get("Location"),
         "cookies": sorted(response.cookies),
         "cache_control": response.get("Cache-Control"),
+        "hsts": response.get("Strict-Transport-Security"),
     }
 print(json.dumps(answers))
 """
@@ -55,8 +56,7 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'probe.sqlite3'}"
 
 
-def probe(tmp_path: Path, *paths: str, host: str = LOAD_BALANCER, **env_overrides) -> dict:
-    """GET `paths` in a production-configured Django process; each answer as a dict."""
+def production_env(tmp_path: Path, **overrides) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -71,8 +71,41 @@ def probe(tmp_path: Path, *paths: str, host: str = LOAD_BALANCER, **env_override
         DATABASE_URL=database_url(tmp_path),
         REDIS_URL=os.environ["REDIS_URL"],
     )
-    env.update(env_overrides)
-    program = f"host = {host!r}\npaths = {list(paths)!r}\n{PROBE}"
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory) -> Path:
+    """collectstatic once, as a production start does: pages (error pages too) name the
+    hashed files of its manifest."""
+    tmp_path = tmp_path_factory.mktemp("static")
+    root = tmp_path / "static"
+    env = production_env(tmp_path, STATIC_ROOT=str(root), DATABASE_URL="sqlite:///:memory:")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return root
+
+
+@pytest.fixture
+def probe(collected_static, tmp_path):
+    def get(*paths: str, host: str = LOAD_BALANCER, headers=None, **env_overrides) -> dict:
+        """GET `paths` in a production-configured Django process; each answer as a dict."""
+        env = production_env(tmp_path, STATIC_ROOT=str(collected_static), **env_overrides)
+        return run_probe(env, paths, host, headers or {})
+
+    return get
+
+
+def run_probe(env: dict[str, str], paths, host: str, headers: dict) -> dict:
+    program = f"host = {host!r}\npaths = {list(paths)!r}\nheaders = {headers!r}\n{PROBE}"
     done = subprocess.run(
         [sys.executable, "-c", program],
         cwd=ROOT,
@@ -95,8 +128,8 @@ def checks_of(answer: dict) -> dict[str, bool]:
 ALL_OK = {"database": True, "cache": True, "broker": True, "storage": True}
 
 
-def test_a_probe_with_its_own_host_over_http_is_answered_in_production(tmp_path):
-    answers = probe(tmp_path, "/healthz", "/readyz", "/help/acme/")
+def test_a_probe_with_its_own_host_over_http_is_answered_in_production(probe):
+    answers = probe("/healthz", "/readyz", "/accounts/login/")
 
     assert answers["/healthz"]["status"] == 200
     assert json.loads(answers["/healthz"]["body"]) == {"status": "ok"}
@@ -106,16 +139,28 @@ def test_a_probe_with_its_own_host_over_http_is_answered_in_production(tmp_path)
         assert answers[path]["cookies"] == []  # no session, no CSRF cookie
         assert answers[path]["cache_control"] == "no-store"
     # Every other page still refuses a host that is not ours.
-    assert answers["/help/acme/"]["status"] == 400
+    assert answers["/accounts/login/"]["status"] == 400
 
 
-def test_the_public_host_is_still_sent_to_https_except_the_probes(tmp_path):
-    answers = probe(tmp_path, "/healthz", "/readyz", "/help/acme/", host="desk.example")
+def test_the_public_host_is_still_sent_to_https_except_the_probes(probe):
+    answers = probe("/healthz", "/readyz", "/accounts/login/", host="desk.example")
 
-    assert answers["/help/acme/"]["status"] == 301
-    assert answers["/help/acme/"]["location"] == "https://desk.example/help/acme/"
+    assert answers["/accounts/login/"]["status"] == 301
+    assert answers["/accounts/login/"]["location"] == "https://desk.example/accounts/login/"
     assert answers["/healthz"]["status"] == 200
     assert answers["/readyz"]["status"] == 200
+
+
+def test_behind_the_tls_proxy_pages_are_served_with_hsts(probe):
+    """The proxy terminates TLS and says so in X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER)."""
+    answers = probe(
+        "/accounts/login/",
+        host="desk.example",
+        headers={"HTTP_X_FORWARDED_PROTO": "https"},
+    )
+
+    assert answers["/accounts/login/"]["status"] == 200  # served, not redirected
+    assert answers["/accounts/login/"]["hsts"] == "max-age=31536000; includeSubDomains; preload"
 
 
 def test_healthz_does_no_io(client, django_assert_num_queries, settings):
@@ -132,13 +177,13 @@ def test_healthz_does_no_io(client, django_assert_num_queries, settings):
 
 
 @pytest.mark.parametrize("where", ["postgresql_closed_port", "sqlite_missing_directory"])
-def test_readyz_fails_with_the_database_down(tmp_path, where):
+def test_readyz_fails_with_the_database_down(probe, tmp_path, where):
     if where == "postgresql_closed_port":
         url = f"postgres://postgres@127.0.0.1:{free_port()}/reportdesk"
     else:
         url = f"sqlite:///{tmp_path / 'no-such-directory' / 'db.sqlite3'}"
 
-    answers = probe(tmp_path, "/readyz", "/healthz", DATABASE_URL=url)
+    answers = probe("/readyz", "/healthz", DATABASE_URL=url)
 
     assert answers["/readyz"]["status"] == 503
     body = json.loads(answers["/readyz"]["body"])
@@ -184,14 +229,14 @@ def own_redis(tmp_path):
         server.wait(10)
 
 
-def test_readyz_fails_when_redis_stops(tmp_path, own_redis):
+def test_readyz_fails_when_redis_stops(probe, own_redis):
     server, url = own_redis
-    up = probe(tmp_path, "/readyz", REDIS_URL=url)
+    up = probe("/readyz", REDIS_URL=url)
     assert up["/readyz"]["status"] == 200, up["/readyz"]["body"]
 
     server.terminate()
     server.wait(10)
-    down = probe(tmp_path, "/readyz", REDIS_URL=url)
+    down = probe("/readyz", REDIS_URL=url)
 
     assert down["/readyz"]["status"] == 503
     # In production the cache and the broker share Redis: both say so.

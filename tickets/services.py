@@ -156,12 +156,14 @@ def _reporter_email_enqueue(
         "report": report,
         "mini_app": report.mini_app,
         "status_url": report_status_url(report),
-        "created_at": timezone.localtime(report.created_at, tz),
-        "due_at": timezone.localtime(report.due_at, tz),
+        "created_at": report.created_at,
+        "due_at": report.due_at,
         "tz_name": str(tz),
         "response_hours": settings.REPORT_RESPONSE_HOURS,
     }
-    with translation.override(language or settings.LANGUAGE_CODE):
+    # Date filters convert to the *active* zone: rendering outside the reporter's zone showed
+    # UTC clock times labelled with their zone.
+    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(tz):
         context["LANGUAGE_CODE"] = translation.get_language()
         subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
         body = render_to_string(f"tickets/email/{template}.txt", context)
