@@ -9,7 +9,7 @@ nothing, and the outbox's dedupe key refuses a second copy of the same e-mail.
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -94,9 +94,10 @@ def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime
             context = _context(
                 mini_app=apps[app_id], reports=reports, total=counts[app_id], now=now
             )
-            subject = render_to_string(f"reports/email/{digest.key}_subject.txt", context)
-            body = render_to_string(f"reports/email/{digest.key}.txt", context)
-            html_body = render_to_string(f"reports/email/{digest.key}.html", context)
+            with timezone.override(UTC):  # the digests label their times UTC
+                subject = render_to_string(f"reports/email/{digest.key}_subject.txt", context)
+                body = render_to_string(f"reports/email/{digest.key}.txt", context)
+                html_body = render_to_string(f"reports/email/{digest.key}.html", context)
             stamp = int(now.timestamp() * 1_000_000)
             for user in members:
                 email = email_enqueue(

@@ -1,7 +1,7 @@
 """Cell formatting for the console's list rows and panel, in Python because a list page renders
 these for 50 rows: an {% include %} per cell costs more than the database queries of the page."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django import template
 from django.utils import timezone
@@ -11,21 +11,15 @@ from django.utils.timesince import timesince, timeuntil
 
 from reports.models import Report, Status
 
+from .timeformat import when
+
 register = template.Library()
 
 
 @register.simple_tag
 def local_time(value: datetime | None) -> SafeString | str:
-    """The time in the viewer's timezone, the exact UTC time on hover."""
-    if value is None:
-        return ""
-    utc = value.astimezone(UTC)
-    return format_html(
-        '<time datetime="{}" title="{} UTC">{}</time>',
-        utc.isoformat(),
-        utc.strftime("%Y-%m-%d %H:%M:%S"),
-        timezone.localtime(value).strftime("%Y-%m-%d %H:%M"),
-    )
+    """The time in the viewer's timezone, the exact UTC time on hover (the site's one format)."""
+    return when(value)
 
 
 @register.simple_tag
