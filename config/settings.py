@@ -262,12 +262,18 @@ else:
     for _dir in (_queue_dir, _processed_dir, _control_dir):
         _dir.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with atomic writes: the stock one let the worker read a
+    # message beat was still writing and die of JSONDecodeError (config/filesystem_broker.py).
+    CELERY_BROKER_TRANSPORT = "config.filesystem_broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
+        # Claimed messages are renamed here: the same file system, so the claim is atomic.
         "processed_folder": str(_processed_dir),
         "control_folder": str(_control_dir),  # else kombu writes ./control in the cwd
         "store_processed": False,
+        # The folder is listed this often (seconds): e-mails go out and Ctrl-C stops sooner.
+        "polling_interval": 0.25,
     }
 # --- Cache (help-center rate limits): shared by every process, so Redis when REDIS_URL is set,
 # else files under var/cache.
