@@ -57,7 +57,7 @@ prod: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 1
 	exec $(BIN)/python bin/serve.py \
-	  "$(BIN)/gunicorn config.wsgi --bind $(PROD_BIND):$(PROD_PORT) --access-logfile - --graceful-timeout 20" \
+	  "$(BIN)/gunicorn config.wsgi --bind $(PROD_BIND):$(PROD_PORT) --workers $(or $(WEB_CONCURRENCY),2) --access-logfile - --graceful-timeout 20" \
 	  "$(BIN)/celery -A config worker --loglevel=info --concurrency=$(or $(WORKER_CONCURRENCY),2)" \
 	  "$(BIN)/celery -A config beat --loglevel=info" \
 	  --grace 25
