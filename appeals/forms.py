@@ -7,7 +7,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.forms import validate_visible_email
-from reports.images import MAX_SCREENSHOTS, ProcessedImage, image_process
+from reports.images import (
+    MAX_SCREENSHOTS,
+    ProcessedImage,
+    image_process,
+    images_total_pixels_check,
+)
 from reports.models import Status
 
 REASON_MIN_LENGTH = 20
@@ -36,6 +41,7 @@ class MultipleImageField(forms.FileField):
                 gettext("Attach at most %(count)d screenshots.") % {"count": MAX_SCREENSHOTS},
                 code="too_many_screenshots",
             )
+        images_total_pixels_check(files)  # before decoding any of them
         processed, errors = [], []
         for upload in files:
             try:

@@ -16,6 +16,15 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; a decompression bomb is far beyond this
 MAX_SCREENSHOTS = 3
+# Every multipart body that carries screenshots: three full-size files plus the text fields.
+MAX_SUBMISSION_BYTES = MAX_SCREENSHOTS * MAX_BYTES + 256 * 1024
+# Decoding costs per pixel, not per byte: a 150 KB PNG of zeros can hold 40 megapixels (2 s and
+# 600 MB to re-encode). Up to a 4K screen's worth, any file size is fine; above, an image must
+# carry at least one byte per MAX_PIXELS_PER_BYTE pixels (real screenshots carry far more), and
+# a submission at most MAX_SUBMISSION_PIXELS in all, so its cost follows the bytes sent.
+PIXELS_ANY_FILE_SIZE = 9_000_000  # 3840 x 2160 is 8.3 MP; every phone screen is below
+MAX_PIXELS_PER_BYTE = 32
+MAX_SUBMISSION_PIXELS = MAX_PIXELS  # one 8000 x 5000 image, or three 5K screens
 THUMBNAIL_SIZE = (320, 320)
 
 # Pillow format -> (content type, extension, save options)
@@ -65,19 +74,24 @@ def image_process(upload) -> ProcessedImage:
         raise _not_an_image()
     if width * height > MAX_PIXELS:
         raise _too_many_pixels()
+    if width * height > PIXELS_ANY_FILE_SIZE and width * height > size * MAX_PIXELS_PER_BYTE:
+        raise ValidationError(
+            "This image is too large in pixels for its file size (it is almost empty). Please "
+            "attach the screenshot as your device saved it, or a cropped one.",
+            code="too_sparse",
+        )
     content_type, extension, options = ACCEPTED_FORMATS[image_format]
     try:
         with Image.open(io.BytesIO(raw)) as image:
             image.load()  # a truncated file fails here, not later
-            upright = ImageOps.exif_transpose(image)
-            clean = _without_metadata(upright, image_format)
+            ImageOps.exif_transpose(image, in_place=True)  # no second full-size copy
+            clean = _without_metadata(image, image_format)
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(
             "This image appears to be damaged or incomplete. Please attach it again.",
             code="damaged",
         ) from None
-    thumbnail = clean.copy()
-    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    thumbnail = _thumbnail(clean)
     return ProcessedImage(
         content=_encode(clean, image_format, options),
         thumbnail=_encode(thumbnail, image_format, options),
@@ -86,6 +100,40 @@ def image_process(upload) -> ProcessedImage:
         width=clean.width,
         height=clean.height,
     )
+
+
+def images_total_pixels_check(uploads) -> None:
+    """Refuse, from the headers alone, screenshots adding up to more than MAX_SUBMISSION_PIXELS.
+
+    A file whose header cannot be read counts for nothing here: image_process names it.
+    """
+    total = 0
+    for upload in uploads:
+        try:
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                width, height = probe.size
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            continue
+        except Image.DecompressionBombError:
+            continue
+        total += width * height
+    if total > MAX_SUBMISSION_PIXELS:
+        raise ValidationError(
+            "Together, these screenshots have too many pixels (at most 40 megapixels in all). "
+            "Please attach fewer or smaller screenshots.",
+            code="too_many_pixels_in_all",
+        )
+
+
+def _thumbnail(image: Image.Image) -> Image.Image:
+    """A THUMBNAIL_SIZE copy, shrunk by whole factors first so no full-size copy is made."""
+    factor = max(
+        1, min(image.width // (2 * THUMBNAIL_SIZE[0]), image.height // (2 * THUMBNAIL_SIZE[1]))
+    )
+    thumbnail = image.reduce(factor) if factor > 1 else image.copy()
+    thumbnail.thumbnail(THUMBNAIL_SIZE)
+    return thumbnail
 
 
 def _without_metadata(image: Image.Image, image_format: str) -> Image.Image:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from reports.forms import validate_visible_email
-from reports.images import MAX_SCREENSHOTS, image_process
+from reports.images import MAX_SCREENSHOTS, image_process, images_total_pixels_check
 from reports.models import Category, IssueType
 
 from .signing import OPEN_ID_MAX_LENGTH
@@ -56,6 +56,7 @@ class ScreenshotsField(forms.FileField):
                 % {"max": MAX_SCREENSHOTS, "count": len(uploads)},
                 code="too_many",
             )
+        images_total_pixels_check(uploads)  # before decoding any of them
         processed, errors = [], []
         for upload in uploads:
             try:

@@ -152,3 +152,54 @@ def test_content_decides_the_format_not_the_name(client, mini_app):
     response = submit(client, upload(webp, name="shot.png", content_type="image/png"))
     assert response.status_code == 302
     assert Screenshot.objects.get().content_type == "image/webp"
+
+
+def zero_png(size, padding=0) -> bytes:
+    # RGBA zeros compress to almost nothing: 40 megapixels in ~150 KB.
+    buffer = io.BytesIO()
+    Image.new("RGBA", size, (0, 0, 0, 0)).save(buffer, format="PNG")
+    return buffer.getvalue() + b"\x00" * padding  # bytes after IEND are dropped on re-encoding
+
+
+def phone_screenshot() -> bytes:
+    image = Image.new("RGB", (1170, 2532), (245, 245, 247))
+    image.paste(Image.effect_noise((1170, 600), 60).convert("RGB"), (0, 400))  # a photo
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_huge_almost_empty_png_is_refused_before_it_is_decoded(client, mini_app, media_root):
+    bomb = zero_png((8000, 5000))
+    assert len(bomb) < 200_000  # inside the 10 MB and 40-megapixel limits
+    response = submit(client, upload(bomb, name="zeros.png"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "zeros.png: This image is too large in pixels for its file size" in page
+    assert Report.objects.count() == 0
+    assert stored_files(media_root) == set()
+
+
+def test_screenshots_over_40_megapixels_in_all_are_refused(client, mini_app, media_root):
+    # Each is 14 megapixels and carries enough bytes on its own; together they are too many.
+    shot = zero_png((4000, 3500), padding=14_000_000 // 32)
+    response = submit(client, *(upload(shot, name=f"s{i}.png") for i in range(3)))
+    page = response.content.decode()
+    assert "these screenshots have too many pixels (at most 40 megapixels in all)" in page
+    assert Report.objects.count() == 0
+    assert stored_files(media_root) == set()
+
+
+@pytest.mark.parametrize(
+    ("content", "size"),
+    [(phone_screenshot(), (1170, 2532)), (zero_png((3840, 2160)), (3840, 2160))],
+    ids=["phone screenshot", "empty 4K screenshot"],
+)
+def test_a_normal_big_screenshot_is_still_accepted(client, mini_app, content, size):
+    response = submit(client, upload(content, name="big.png"))
+    assert response.status_code == 302
+    shot = Screenshot.objects.get()
+    with Image.open(shot.image.open("rb")) as image:
+        assert image.size == size
+    with Image.open(shot.thumbnail.open("rb")) as thumbnail:
+        assert max(thumbnail.size) == 320
