@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from config import login_throttle
+from tickets import throttling
 
 LOCKED = "Too many failed sign-in attempts. Try again in 15 minutes."
 PASSWORD = "correct horse battery"
@@ -183,3 +184,14 @@ def test_the_forwarded_address_setting_and_its_deprecated_name(tmp_path):
     assert setting_values(names[0], VAR_DIR=str(tmp_path), TRUST_X_FORWARDED_FOR="true") == [True]
     old_name = {"TICKETS_TRUST_X_FORWARDED_FOR": "true"}
     assert setting_values(names[0], VAR_DIR=str(tmp_path), **old_name) == [True]
+
+
+def test_a_forwarded_address_without_the_setting_is_pointed_out_once(
+    client, owner, monkeypatch, caplog
+):
+    monkeypatch.setattr(throttling, "_untrusted_forwarding_warned", False)
+    for _ in range(2):
+        sign_in_from(client, owner.username, "wrong password", forwarded="203.0.113.7")
+    warnings = [r.getMessage() for r in caplog.records if "TRUST_X_FORWARDED_FOR" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "share its address" in warnings[0]

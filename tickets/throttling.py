@@ -104,10 +104,27 @@ def cache_down_warn(request: HttpRequest | None, skipped: str, error: Exception)
     logger.warning("Cache unavailable (%s): %s for %s", type(error).__name__, skipped, path)
 
 
+_untrusted_forwarding_warned = False
+
+
 def client_ip(request: HttpRequest) -> str:
     """The client address; behind a proxy, the last hop the proxy appended (not spoofable)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             return forwarded.split(",")[-1].strip()
+    elif forwarded:
+        _untrusted_forwarding_warn()
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _untrusted_forwarding_warn() -> None:
+    # Behind a proxy with the setting off, every client has the proxy's address: one client's
+    # failed sign-ins lock everyone out. Said once per process, for the operator.
+    global _untrusted_forwarding_warned
+    if not _untrusted_forwarding_warned:
+        _untrusted_forwarding_warned = True
+        logger.warning(
+            "X-Forwarded-For received but TRUST_X_FORWARDED_FOR is off: behind a proxy, all "
+            "clients share its address for the rate limits and the sign-in lockout."
+        )
