@@ -2,25 +2,45 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two stamps: `make run` installs the runtime dependencies only, `make test` adds the extras.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+TEST_STAMP := $(VENV)/.installed-test
 PYTHON ?= python3
+# `make run PORT=8001`; links in e-mails follow it (settings' SITE_URL) unless SITE_URL is set.
+PORT ?= 8000
 
 # The suite runs twice: on SQLite (embedded) and on this machine's PostgreSQL.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reportdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 TEST_VAR_DIR ?= $(CURDIR)/var/test
-TEST_ENV := DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(TEST_VAR_DIR)
+# ENV_FILE= : the suite reads no developer's .env (make run's); each test sets what it needs.
+TEST_ENV := ENV_FILE= DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(TEST_VAR_DIR)
 
-.PHONY: install run prod worker test test-sqlite test-postgres lint format chromium bench clean
+.PHONY: install install-test check node-modules run prod worker test test-sqlite test-postgres lint format chromium bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
 
-install: $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@ $(RUNTIME_STAMP)
+
+install: $(RUNTIME_STAMP)
+
+install-test: $(TEST_STAMP)
+
+# Local settings for every manage.py command (git-ignored, never overwritten): DEBUG on and a
+# secret key of this checkout's own. Settings read it; the real environment wins over it.
+.env:
+	@umask 077 && printf '%s\n' "# Written by make run for local development; the environment wins over it." \
+	  "DEBUG=true" "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env (DEBUG=true and a new SECRET_KEY) for local development."
 
 # Debian's Chromium for the browser tests; Playwright never downloads a browser here.
 chromium:
@@ -35,16 +55,19 @@ $(NODE_STAMP): package.json package-lock.json
 
 node-modules: $(NODE_STAMP)
 
-run: install
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo --if-empty
+# The web server and a worker with embedded beat under bin/serve.py: Ctrl-C or SIGTERM stops
+# both (one SIGTERM each, then SIGKILL after the grace), and a crashed worker is restarted.
+RUN_COMMANDS = "$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)" \
+	"$(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2"
+run: install .env
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --if-empty
 	@echo ""
-	@echo "  Reportdesk is at http://127.0.0.1:8000/console/  (sign in: demo@example.com / demo)"
-	@echo "  Admin: http://127.0.0.1:8000/admin/ after 'manage.py createsuperuser'. Ctrl-C stops all."
+	@echo "  Reportdesk is at http://127.0.0.1:$(PORT)/console/  (sign in: demo@example.com / demo)"
+	@echo "  Admin: http://127.0.0.1:$(PORT)/admin/ after '$(BIN)/python manage.py createsuperuser'."
+	@echo "  Ctrl-C stops all."
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	DEBUG=true $(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2 & \
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	PORT=$(PORT) exec $(BIN)/python bin/serve.py $(RUN_COMMANDS) --grace 15
 
 # Production, every setting from the environment (DATABASE_URL, REDIS_URL, SECRET_KEY,
 # ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, ...): migrate, collect the static files, then gunicorn
@@ -53,6 +76,9 @@ run: install
 # every scheduled job twice (other hosts run gunicorn and workers only).
 PROD_PORT = $(or $(PORT),8000)
 PROD_BIND = $(or $(BIND_ADDRESS),0.0.0.0)
+# Never make run's .env (DEBUG=true): production reads the real environment, or the file an
+# operator names in ENV_FILE.
+prod: export ENV_FILE := $(ENV_FILE)
 prod: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 1
@@ -62,23 +88,29 @@ prod: install
 	  "$(BIN)/celery -A config beat --loglevel=info" \
 	  --grace 25
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install chromium lint test-sqlite test-postgres
+test: install-test chromium lint check test-sqlite test-postgres
 
-test-sqlite: install
+# CI's cheap checks: no model change without its migration, no .po without its compiled .mo.
+check: install-test
+	env -u DATABASE_URL $(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
+	$(BIN)/python bin/check_messages.py
+
+test-sqlite: install-test
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install-test
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install-test
 	@failed=0; for script in bench/[!_]*.py; do echo "== $$script"; DEBUG=true $(BIN)/python $$script || failed=1; done; exit $$failed
 
 clean:

@@ -14,6 +14,38 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_file_read(path: Path) -> dict[str, str]:
+    """The KEY=VALUE lines of a .env file (blank lines and # comments skipped, one pair of
+    surrounding quotes removed); nothing if the file does not exist."""
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return {}
+    values = {}
+    for number, line in enumerate(lines, start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, equals, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not equals or not key.isidentifier():
+            raise ImproperlyConfigured(f"{path}, line {number}: expected KEY=VALUE")
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+# `make run` writes .env (git-ignored: DEBUG=true and a key of its own) so that every
+# manage.py command works locally without exporting anything. The real environment wins over
+# it; ENV_FILE names another file, and ENV_FILE= (empty, as `make test` sets) reads none.
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    for _key, _value in env_file_read(Path(ENV_FILE)).items():
+        os.environ.setdefault(_key, _value)
+
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
 
@@ -82,12 +114,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Caps every request body from its Content-Length before CSRF checking reads request.POST.
+    "reports.request_guards.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "reports.middleware.ViewerTimezoneMiddleware",
+    "reports.request_guards.ConsoleNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -239,7 +274,8 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Reportdesk <noreply@localhost>")
 # Absolute links in e-mails (status pages, console) start with this.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Locally it follows the port `make run PORT=...` serves on.
+SITE_URL = (os.environ.get("SITE_URL") or f"http://127.0.0.1:{envint('PORT', 8000)}").rstrip("/")
 
 # --- Celery: Redis through REDIS_URL, else kombu's filesystem transport under var/celery.
 REDIS_URL = os.environ.get("REDIS_URL", "")
