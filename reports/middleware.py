@@ -1,12 +1,14 @@
-"""The viewer's timezone: detected by the browser (static/js/console.js) or picked in the
-
-console, remembered in a cookie, activated for every request so templates, forms and date
-filters all speak the viewer's local time. Stored times stay UTC.
+"""The viewer's timezone, for the console and the help center alike: picked in the console
+(reports.views.timezone_choose) or, when none is known, the browser's own zone (written by
+static/js/timezone.js, never over a valid one), remembered in one cookie and read here only.
+Activated for every request so templates, forms and date filters all speak the viewer's local
+time. Stored times stay UTC.
 """
 
 import zoneinfo
 from datetime import UTC, tzinfo
 from functools import lru_cache
+from urllib.parse import unquote
 
 from django.utils import timezone
 
@@ -33,7 +35,8 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        zone = timezone_from_name(request.COOKIES.get(TIMEZONE_COOKIE))
+        # unquote: the help center once wrote the cookie URL-encoded ("Europe%2FBerlin").
+        zone = timezone_from_name(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
         # Always set (or reset) the zone: worker threads are reused between requests.
         if zone:
             timezone.activate(zone)

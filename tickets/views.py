@@ -23,7 +23,6 @@ from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_l
 from .signing import open_id_verify
 from .throttling import client_ip, rate_limits_hit
 
-TZ_COOKIE = "reportdesk_tz"
 FILED_COOKIE = "reportdesk_filed"  # shows "Report received" on the first view after filing
 CATEGORY_HELP = {
     Category.EXPERIENCE: gettext_noop(
@@ -46,6 +45,12 @@ def _categories() -> list[dict]:
         {"value": value, "label": _(label), "help": _(CATEGORY_HELP[value])}
         for value, label in Category.choices
     ]
+
+
+def _reporter_timezone(request: HttpRequest, hint: str = "") -> str:
+    """The zone the reporter's pages are shown in (reports.middleware reads the one timezone
+    cookie); else the zone the form's page saw in the browser (checked where it is used)."""
+    return str(request.viewer_timezone) if request.viewer_timezone_known else hint
 
 
 def _signed_params(source) -> dict:
@@ -131,7 +136,7 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
 
 def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str) -> HttpResponse:
     cleaned = form.cleaned_data
-    tz_name = cleaned.get("tz") or request.COOKIES.get(TZ_COOKIE, "")
+    tz_name = _reporter_timezone(request, cleaned.get("tz", ""))
     try:
         outcome = services.ticket_submit(
             mini_app=mini_app,
@@ -191,8 +196,6 @@ def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str)
             samesite="Lax",
             secure=request.is_secure(),
         )
-    if cleaned.get("tz") and services.timezone_or_utc(cleaned["tz"]).key == cleaned["tz"]:
-        response.set_cookie(TZ_COOKIE, cleaned["tz"], max_age=365 * 86400, samesite="Lax")
     return response
 
 
@@ -204,8 +207,6 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
     )
     filed = request.get_signed_cookie(FILED_COOKIE, default=None, salt=FILED_COOKIE, max_age=600)
     just_filed = filed == report.report_id
-    tz_cookie = request.COOKIES.get(TZ_COOKIE, "")
-    tz = services.timezone_or_utc(tz_cookie)
     response = render(
         request,
         "tickets/report_status.html",
@@ -213,8 +214,8 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "mini_app": mini_app,
             "report": report,
             "just_filed": just_filed,
-            "tz": tz,
-            "tz_known": bool(tz_cookie) and tz.key == tz_cookie,
+            "tz": request.viewer_timezone,
+            "tz_known": request.viewer_timezone_known,
             "key": report.access_key,
             "status_url": request.build_absolute_uri(services.report_status_path(report)),
             "response_hours": settings.REPORT_RESPONSE_HOURS,
@@ -266,7 +267,7 @@ def report_check(request: HttpRequest, app_slug: str) -> HttpResponse:
         report_id=form.cleaned_data["report_id"],
         email=form.cleaned_data["email"],
         language=translation.get_language() or "",
-        tz_name=request.COOKIES.get(TZ_COOKIE, ""),
+        tz_name=_reporter_timezone(request),
     )
     # The same answer, in the same time, whether or not they match: nobody can probe which
     # reports exist.

@@ -1,33 +1,7 @@
 // Help center comfort: everything here is optional, the pages work without it.
+// (The timezone is static/js/timezone.js, shared with the console.)
 (function () {
   "use strict";
-  var TZ_COOKIE = "reportdesk_tz";
-
-  function browserTimeZone() {
-    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
-  }
-
-  function rememberTimeZone(tz) {
-    if (!tz) return;
-    document.cookie = TZ_COOKIE + "=" + encodeURIComponent(tz) + "; path=/; max-age=31536000; samesite=lax";
-    document.querySelectorAll('input[name="tz"]').forEach(function (input) { input.value = tz; });
-  }
-
-  // Show times in the reader's own timezone (the server rendered them in UTC or the cookie's zone).
-  function localiseTimes(tz) {
-    if (!tz) return;
-    var format;
-    try {
-      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
-        dateStyle: "medium", timeStyle: "short", timeZone: tz
-      });
-    } catch (e) { return; }
-    document.querySelectorAll("time[data-local]").forEach(function (el) {
-      var when = new Date(el.getAttribute("datetime"));
-      if (!isNaN(when)) el.textContent = format.format(when) + " (" + tz + ")";
-    });
-    document.querySelectorAll("[data-tz-note]").forEach(function (el) { el.hidden = true; });
-  }
 
   function characterCounters() {
     document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
@@ -82,9 +56,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var tz = browserTimeZone();
-    rememberTimeZone(tz);
-    localiseTimes(tz);
     characterCounters();
     imagePreviews();
     copyButtons();
