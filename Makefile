@@ -37,7 +37,9 @@ install-test: $(TEST_STAMP)
 
 # Local settings for every manage.py command (git-ignored, never overwritten): DEBUG on and a
 # secret key of this checkout's own. Settings read it; the real environment wins over it.
-.env:
+# (ENV_FILE=path puts it elsewhere; the make run test does.)
+RUN_ENV_FILE := $(or $(ENV_FILE),$(CURDIR)/.env)
+$(RUN_ENV_FILE):
 	@umask 077 && printf '%s\n' "# Written by make run for local development; the environment wins over it." \
 	  "DEBUG=true" "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 	@echo "Wrote .env (DEBUG=true and a new SECRET_KEY) for local development."
@@ -59,7 +61,8 @@ node-modules: $(NODE_STAMP)
 # both (one SIGTERM each, then SIGKILL after the grace), and a crashed worker is restarted.
 RUN_COMMANDS = "$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)" \
 	"$(BIN)/celery -A config worker --beat --loglevel=info --concurrency=2"
-run: install .env
+run: export ENV_FILE := $(RUN_ENV_FILE)
+run: install $(RUN_ENV_FILE)
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo ""

@@ -120,10 +120,11 @@ def test_links_in_e_mails_follow_the_port_unless_site_url_is_set(tmp_path):
 
 
 def test_make_run_writes_a_dotenv_once_and_then_manage_py_needs_no_variables(tmp_path):
-    make = ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path)]
-    subprocess.run([*make, ".env"], check=True, capture_output=True, timeout=60)
-    first = (tmp_path / ".env").read_text()
-    subprocess.run([*make, ".env"], check=True, capture_output=True, timeout=60)
+    env_file = tmp_path / ".env"
+    make = ["make", "--no-print-directory", "-f", str(ROOT / "Makefile"), f"ENV_FILE={env_file}"]
+    subprocess.run([*make, str(env_file)], check=True, capture_output=True, timeout=60)
+    first = env_file.read_text()
+    subprocess.run([*make, str(env_file)], check=True, capture_output=True, timeout=60)
     assert (tmp_path / ".env").read_text() == first  # never overwritten: sessions survive
     assert oct((tmp_path / ".env").stat().st_mode & 0o777) == "0o600"
     code, found = settings_with(tmp_path, ENV_FILE=str(tmp_path / ".env"))
