@@ -9,7 +9,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.images import MAX_BYTES, MAX_SCREENSHOTS, screenshot_response
+from reports.images import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
+from reports.request_guards import request_body_limit
 from reports.selectors import mini_app_for_member
 from reports.services import ReportConflict, ReportRuleError
 
@@ -27,32 +28,25 @@ def _appeal_page(report) -> str:
 
 # --- The reporter's side (keyed by the report's access key, no sign-in)
 
-# Three screenshots of 10 MB each, plus room for the text fields and multipart overhead.
-MAX_APPEAL_BODY = MAX_SCREENSHOTS * MAX_BYTES + 1024 * 1024
 
-
-def _body_too_large(request: HttpRequest) -> bool:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0) > MAX_APPEAL_BODY
-    except ValueError:
-        return True
+def _appeal_too_large(request: HttpRequest) -> HttpResponse:
+    message = _(
+        "Your screenshots are too large together. Attach at most %(count)d images of "
+        "10 MB each, then send the appeal again."
+    ) % {"count": MAX_SCREENSHOTS}
+    return render(request, "appeals/too_large.html", {"message": message}, status=413)
 
 
 @require_http_methods(["GET", "POST"])
+# An oversized upload is refused from its header, before a byte of it is read (or CSRF-checked).
+@request_body_limit(MAX_SUBMISSION_BYTES, _appeal_too_large)
 def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
     report = selectors.report_for_reporter(
         app_slug=app_slug, report_id=report_id, key=request.GET.get("key", "")
     )
     eligibility = selectors.appeal_eligibility(report=report)
-    form, status, form_error = None, 200, ""
-    # An oversized upload is refused from its header, before a byte of it is read.
-    posted = request.method == "POST" and not _body_too_large(request)
-    if request.method == "POST" and not posted:
-        status = 413
-        form_error = _(
-            "Your screenshots are too large together. Attach at most %(count)d images of "
-            "10 MB each, then send the appeal again."
-        ) % {"count": MAX_SCREENSHOTS}
+    form, status = None, 200
+    posted = request.method == "POST"
     if eligibility.allowed:
         initial = {"contact_email": report.contact_email}
         form = AppealForm(
@@ -96,7 +90,6 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
         "eligibility": eligibility,
         "appeal": eligibility.latest,
         "form": form,
-        "form_error": form_error,
         "status_url": (
             f"/help/{report.mini_app.slug}/tickets/{report.report_id}/?key={report.access_key}"
         ),

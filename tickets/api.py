@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from reports.models import Category, MiniApp, Report
+from reports.request_guards import request_body_limit
 from reports.services import ReportInput, ReportNotSaved
 
 from . import selectors, services
@@ -276,6 +277,7 @@ def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
     return body
 
 
+@request_body_limit(MAX_FORM_BYTES)  # multipart with screenshots; JSON is held to less below
 @api_view(("POST",))
 def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
     """File a report from inside the mini app."""
