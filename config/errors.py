@@ -62,9 +62,13 @@ def _render(request: HttpRequest, template_name: str, status: int, **context) ->
         context = {
             "base_template": "tickets/help_base.html" if on_help_center else "base.html",
             "mini_app": mini_app,
-            "way_back": _way_back(request, mini_app=mini_app),
             **context,
         }
+        way_back = context["way_back"] = _way_back(request, mini_app=mini_app)
+        # After a language change the reporter lands on the way back, never on the failed URL
+        # again: it may carry a report ID and its key.
+        slug = _help_center_slug(request)
+        context["language_next"] = way_back[0] if way_back else f"/help/{slug or ''}"
         body = loader.render_to_string(template_name, context, request)
     return HttpResponse(body, status=status)
 

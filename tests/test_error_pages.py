@@ -3,6 +3,7 @@ message and a way back; in the reporter's language on the help center, in Englis
 
 import pytest
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 from config.errors import server_error
 
@@ -132,10 +133,22 @@ def test_an_expired_sign_in_form_shows_the_styled_csrf_page(owner):
 
 def test_the_500_page_renders_without_a_database_or_request_context():
     # No django_db mark: any query here fails the test.
-    request = RequestFactory().get("/help/acme/new/payment/", HTTP_ACCEPT_LANGUAGE="es")
-    response = server_error(request)
+    # The language is the one LocaleMiddleware activated for the failed request.
+    with translation.override("es"):
+        response = server_error(RequestFactory().get("/help/acme/new/payment/"))
     assert response.status_code == 500
     page = response.content.decode()
-    assert "<h1>Something went wrong on our side</h1>" in page
+    assert 'lang="es"' in page
+    assert "<h1>Algo salió mal por nuestra parte</h1>" in page
     assert STYLESHEET in page
-    assert '<a href="/help/acme/">Back to the help center</a>' in page
+    assert '<a href="/help/acme/">Volver al centro de ayuda</a>' in page
+
+
+@pytest.mark.django_db
+def test_a_404_for_a_report_link_does_not_repeat_its_id_or_key(visitor, make_report):
+    report = make_report()
+    response = visitor.get(f"/help/acme/tickets/{report.report_id}/?key=wrong-key")
+    assert response.status_code == 404
+    page = page_of(response)
+    assert report.report_id not in page and "wrong-key" not in page
+    assert '<input name="next" type="hidden" value="/help/acme/">' in page
