@@ -45,7 +45,7 @@ class MakeRun:
         self.port = free_port()
         self.log_path = tmp_path / "make-run.log"
         env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-        env.pop("DEBUG")  # the .env make run writes must be what turns it on
+        env.pop("DEBUG", None)  # the .env make run writes must be what turns it on
         env["PYTHONUNBUFFERED"] = "1"
         self.process = subprocess.Popen(
             [
