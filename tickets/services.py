@@ -33,6 +33,15 @@ class SubmitOutcome:
     replayed: bool = False
 
 
+class SubmissionKeyReused(Exception):
+    """The submission key (an API Idempotency-Key) already filed a report for other content;
+    answering with that report would tell the client its new content was filed."""
+
+    def __init__(self, report: Report):
+        super().__init__("The submission key was used for a different report.")
+        self.report = report
+
+
 def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
     """The reporter's IANA zone (a cookie or form field: user input, so checked), else UTC."""
     return timezone_from_name(name) or zoneinfo.ZoneInfo("UTC")
@@ -57,6 +66,7 @@ def ticket_submit(
     screenshots: Sequence[ProcessedImage] = (),
     source: str = Report.Source.HELP_CENTER,
     submission_key: str = "",
+    submission_fingerprint: str = "",
     language: str = "",
     tz_name: str = "",
     now: datetime | None = None,
@@ -66,18 +76,27 @@ def ticket_submit(
     The confirmation e-mail is queued in the same transaction as the report, so a report
     with a contact e-mail never exists without its e-mail (the outbox delivers it later if
     the broker is down), and a failure anywhere leaves neither (reports.ReportNotSaved).
+
+    A submission key seen before answers with its report (replayed), unless
+    submission_fingerprint (a hash of the content) differs from the one stored with it:
+    then SubmissionKeyReused. Concurrent requests with one key file one report, and only
+    the one that filed it is told so (replayed False).
     """
     now = now or timezone.now()
     earlier = report_by_submission_key(mini_app=mini_app, submission_key=submission_key)
     if earlier:
-        return SubmitOutcome(report=earlier, replayed=True)
+        return _replayed(earlier, submission_fingerprint)
     duplicate = report_find_duplicate(
         mini_app=mini_app, data=data, screenshots=screenshots, now=now
     )
     if duplicate:
         return SubmitOutcome(report=duplicate, duplicate=True)
 
+    filed = []
+
     def confirm(report: Report) -> None:
+        # Runs only in the transaction that inserts this request's own report.
+        filed.append(report.pk)
         if report.contact_email:
             report_confirmation_email_enqueue(report=report, language=language, tz_name=tz_name)
 
@@ -88,10 +107,20 @@ def ticket_submit(
         screenshots=screenshots,
         source=source,
         submission_key=submission_key,
+        submission_fingerprint=submission_fingerprint,
         now=now,
         also=confirm,
     )
+    if report.pk not in filed:  # a concurrent request with the same key filed it first
+        return _replayed(report, submission_fingerprint)
     return SubmitOutcome(report=report)
+
+
+def _replayed(earlier: Report, fingerprint: str) -> SubmitOutcome:
+    # A report stored without a fingerprint (filed before they were kept) matches any.
+    if fingerprint and earlier.submission_fingerprint not in ("", fingerprint):
+        raise SubmissionKeyReused(earlier)
+    return SubmitOutcome(report=earlier, replayed=True)
 
 
 def report_confirmation_email_enqueue(*, report: Report, language: str = "", tz_name: str = ""):
