@@ -6,13 +6,22 @@ against them, so this document cannot drift from what the API answers.
 
 from django.conf import settings
 
-from reports.models import Category, Status
+from reports.models import Category, IssueType, Status
 
 from .forms import DETAILS_MAX_LENGTH, ORDER_ID_MAX_LENGTH
 from .signing import OPEN_ID_MAX_LENGTH
 
 REPORT_ID = {"type": "string", "pattern": "^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{10}$"}
 DATETIME = {"type": "string", "format": "date-time"}
+# The patterns say what the form checks: Django's CharField strips surrounding whitespace
+# (so a required value needs a character that is not one) and refuses NUL; an order ID
+# refuses every control character.
+REQUIRED_TEXT = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+OPTIONAL_TEXT = "^[^\\x00]*$"
+ORDER_ID_TEXT = "^[^\\x00-\\x1f]*[^\\x00-\\x1f\\s][^\\x00-\\x1f]*$"
+# Printable ASCII, as tickets.api.IDEMPOTENCY_KEY; the timestamp as tickets.signing.UNIX_SECONDS.
+IDEMPOTENCY_KEY = "^[!-~]{1,60}$"
+UNIX_SECONDS = "^[0-9]{1,12}$"
 
 SCHEMAS = {
     "Report": {
@@ -50,44 +59,6 @@ SCHEMAS = {
             },
         },
     },
-    "NewReport": {
-        "type": "object",
-        "required": ["category", "issue_type"],
-        "properties": {
-            "category": {"type": "string", "enum": list(Category.values)},
-            "issue_type": {
-                "type": "string",
-                "description": "The issue type within the category, e.g. refund or payment.refund.",
-            },
-            "details": {
-                "type": "string",
-                "maxLength": DETAILS_MAX_LENGTH,
-                "description": "Required for experience and payment; not collected for community.",
-            },
-            "order_id": {
-                "type": "string",
-                "maxLength": ORDER_ID_MAX_LENGTH,
-                "description": "Required for payment.",
-            },
-            "contact_email": {"type": "string", "format": "email"},
-            "open_id": {
-                "type": "string",
-                "maxLength": OPEN_ID_MAX_LENGTH,
-                "description": "The signed-in user's Open ID (trusted: the request is signed).",
-            },
-        },
-    },
-    "NewReportWithScreenshots": {
-        "allOf": [{"$ref": "#/components/schemas/NewReport"}],
-        "properties": {
-            "screenshots": {
-                "type": "array",
-                "maxItems": 3,
-                "items": {"type": "string", "format": "binary"},
-                "description": "PNG, JPEG or WebP, at most 10 MB each. Required for community.",
-            }
-        },
-    },
     "Error": {
         "type": "object",
         "required": ["error", "message"],
@@ -97,7 +68,9 @@ SCHEMAS = {
                 "type": "string",
                 "description": "A stable code: validation_failed, signature_missing, "
                 "signature_invalid, timestamp_expired, replayed, not_found, too_large, "
-                "rate_limited, invalid_json, unsupported_content_type, method_not_allowed.",
+                "idempotency_key_reused, rate_limited, invalid_json, invalid_body, "
+                "unsupported_content_type, method_not_allowed, not_saved, "
+                "temporarily_unavailable, server_error.",
             },
             "message": {"type": "string", "description": "For people: what to do about it."},
             "fields": {
@@ -108,6 +81,95 @@ SCHEMAS = {
         },
     },
 }
+
+DETAILS = {
+    "type": "string",
+    "maxLength": DETAILS_MAX_LENGTH,
+    "pattern": REQUIRED_TEXT,
+    "description": "What happened; surrounding whitespace is removed.",
+}
+ORDER_ID = {"type": "string", "maxLength": ORDER_ID_MAX_LENGTH, "pattern": ORDER_ID_TEXT}
+CONTACT_EMAIL = {
+    "description": "Optional (an empty string is none); where the confirmation and the status "
+    "link go.",
+    "anyOf": [
+        {"type": "string", "const": ""},
+        {"type": "string", "format": "email", "maxLength": 254, "pattern": "^[^\\x00-\\x1f]*$"},
+    ],
+}
+OPEN_ID = {
+    "type": "string",
+    "maxLength": OPEN_ID_MAX_LENGTH,
+    "pattern": OPTIONAL_TEXT,
+    "description": "The signed-in user's Open ID (trusted: the request is signed).",
+}
+SCREENSHOTS = {
+    "type": "array",
+    "maxItems": 3,
+    "items": {"type": "string", "format": "binary"},
+    "description": "PNG, JPEG or WebP (judged by content), at most 10 MB and 40 megapixels each.",
+}
+# What each category collects, as tickets.forms.ReportForm has it (and docs/API.md's table).
+CATEGORY_FIELDS = {
+    Category.EXPERIENCE: ({"details": DETAILS}, ["details"]),
+    Category.PAYMENT: ({"details": DETAILS, "order_id": ORDER_ID}, ["details", "order_id"]),
+    Category.COMMUNITY: ({}, []),
+}
+
+
+def _category_schema(category: str, codes: list[str], *, multipart: bool) -> dict:
+    fields, required = CATEGORY_FIELDS[category]
+    properties = {
+        "category": {"type": "string", "const": category},
+        "issue_type": {
+            "type": "string",
+            # The slug ("refund") or the full code ("payment.refund").
+            "enum": [code.split(".", 1)[1] for code in codes] + codes,
+        },
+        **fields,
+        "contact_email": CONTACT_EMAIL,
+        "open_id": OPEN_ID,
+    }
+    required = ["category", "issue_type", *required]
+    if multipart:
+        properties["screenshots"] = SCREENSHOTS
+        if category == Category.COMMUNITY:
+            properties["screenshots"] = {**SCREENSHOTS, "minItems": 1}
+            required.append("screenshots")
+    return {"type": "object", "required": required, "properties": properties}
+
+
+def _new_report_schemas() -> dict:
+    """One schema per category, chosen by the category field (a discriminator).
+
+    A community report needs screenshots, which only multipart carries: JSON files
+    experience and payment reports only.
+    """
+    codes = {category: [] for category in Category.values}
+    for category, code in IssueType.objects.order_by("category", "position").values_list(
+        "category", "code"
+    ):
+        codes[category].append(code)
+    schemas = {}
+    for multipart, suffix, categories in (
+        (False, "", (Category.EXPERIENCE, Category.PAYMENT)),
+        (True, "Multipart", tuple(Category.values)),
+    ):
+        names = {c: f"{str(c).title()}Report{suffix}" for c in categories}
+        for category, name in names.items():
+            schemas[name] = _category_schema(category, codes[category], multipart=multipart)
+        schemas[f"NewReport{suffix}"] = {
+            "type": "object",
+            # Stated here as well as in each category's schema, so a client sees at the top
+            # level which parts are files.
+            **({"properties": {"screenshots": SCREENSHOTS}} if multipart else {}),
+            "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in names.values()],
+            "discriminator": {
+                "propertyName": "category",
+                "mapping": {str(c): f"#/components/schemas/{name}" for c, name in names.items()},
+            },
+        }
+    return schemas
 
 
 def _error(description: str) -> dict:
@@ -124,8 +186,37 @@ def _report(description: str) -> dict:
     }
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Seconds to wait.",
+    }
+}
 SIGNED = [{"timestamp": [], "signature": []}]
-APP_SLUG = {"name": "app_slug", "in": "path", "required": True, "schema": {"type": "string"}}
+APP_SLUG = {
+    "name": "app_slug",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+}
+# Also stated as security schemes; here so that a client (or a generator) knows their shape.
+SIGNATURE_HEADERS = [
+    {
+        "name": "X-Reportdesk-Timestamp",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": UNIX_SECONDS},
+        "description": "The current Unix time in seconds, within 5 minutes of the server's.",
+    },
+    {
+        "name": "X-Reportdesk-Signature",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"},
+        "description": 'Hex HMAC-SHA256 of the timestamp, ".", and the exact body.',
+    },
+]
 
 
 def openapi_spec() -> dict:
@@ -139,12 +230,13 @@ def openapi_spec() -> dict:
                 "is signed: X-Reportdesk-Timestamp is the current Unix time in seconds, "
                 "X-Reportdesk-Signature the hex HMAC-SHA256, keyed with the app's signing "
                 'secret, of the timestamp, a ".", and the exact request body (empty for GET). '
-                "Requests more than 5 minutes off, and repeats of a signed POST, are refused."
+                "Requests more than 5 minutes off, and repeats of a signed POST, are refused. "
+                "Every error, on any path under /api/v1/, is a JSON Error."
             ),
         },
         "servers": [{"url": settings.SITE_URL}],
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **_new_report_schemas()},
             "securitySchemes": {
                 "timestamp": {"type": "apiKey", "in": "header", "name": "X-Reportdesk-Timestamp"},
                 "signature": {"type": "apiKey", "in": "header", "name": "X-Reportdesk-Signature"},
@@ -158,13 +250,15 @@ def openapi_spec() -> dict:
                     "summary": "File a report",
                     "parameters": [
                         APP_SLUG,
+                        *SIGNATURE_HEADERS,
                         {
                             "name": "Idempotency-Key",
                             "in": "header",
                             "required": False,
-                            "schema": {"type": "string", "maxLength": 60},
-                            "description": "Retry safely: the same key answers with the "
-                            "report the first request filed (200).",
+                            "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY},
+                            "description": "Retry safely: the same key with the same content "
+                            "answers with the report the first request filed (200); with other "
+                            "content, 422.",
                         },
                     ],
                     "requestBody": {
@@ -174,7 +268,12 @@ def openapi_spec() -> dict:
                                 "schema": {"$ref": "#/components/schemas/NewReport"}
                             },
                             "multipart/form-data": {
-                                "schema": {"$ref": "#/components/schemas/NewReportWithScreenshots"}
+                                "schema": {"$ref": "#/components/schemas/NewReportMultipart"},
+                                "encoding": {
+                                    "screenshots": {
+                                        "contentType": "image/png, image/jpeg, image/webp"
+                                    }
+                                },
                             },
                         },
                     },
@@ -188,26 +287,20 @@ def openapi_spec() -> dict:
                         "401": _error("The signature is missing, wrong, stale or replayed."),
                         "404": _error("No mini app with this slug."),
                         "413": _error("The body is too large (JSON 64 KB, multipart 30 MB)."),
+                        "422": _error(
+                            "idempotency_key_reused: the Idempotency-Key already filed a report "
+                            "with other content."
+                        ),
                         "429": {
                             **_error("Too many reports; see the Retry-After header."),
-                            "headers": {
-                                "Retry-After": {
-                                    "schema": {"type": "integer"},
-                                    "description": "Seconds to wait.",
-                                }
-                            },
+                            "headers": RETRY_AFTER,
                         },
                         "503": {
                             **_error(
                                 "not_saved: the database or the file storage failed; nothing "
                                 "was stored. Retry (same Idempotency-Key) after Retry-After."
                             ),
-                            "headers": {
-                                "Retry-After": {
-                                    "schema": {"type": "integer"},
-                                    "description": "Seconds to wait.",
-                                }
-                            },
+                            "headers": RETRY_AFTER,
                         },
                     },
                 }
@@ -222,8 +315,9 @@ def openapi_spec() -> dict:
                             "name": "report_id",
                             "in": "path",
                             "required": True,
-                            "schema": {"type": "string"},
+                            "schema": REPORT_ID,
                         },
+                        *SIGNATURE_HEADERS,
                     ],
                     "responses": {
                         "200": _report("The report."),

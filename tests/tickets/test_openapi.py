@@ -46,6 +46,12 @@ def create_413(client, app, settings):
     return api_post(client, app, {**CRASH, "details": "x" * 100_000})
 
 
+def create_422(client, app, settings):
+    key = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    api_post(client, app, CRASH, headers=key)
+    return api_post(client, app, {**CRASH, "details": "Other content"}, headers=key)
+
+
 def create_429(client, app, settings):
     settings.TICKETS_RATE_LIMITS = {"api_app": (1, 3600)}
     api_post(client, app, CRASH)
@@ -83,6 +89,7 @@ SCENARIOS = {
     (*CREATE, "401"): create_401,
     (*CREATE, "404"): create_404,
     (*CREATE, "413"): create_413,
+    (*CREATE, "422"): create_422,
     (*CREATE, "429"): create_429,
     (*CREATE, "503"): create_503,
     (*DETAIL, "200"): detail_200,
@@ -129,3 +136,67 @@ def test_real_responses_match_the_document(client, mini_app, settings, spec, key
     assert errors == []
     for header in documented_response.get("headers", {}):
         assert int(response[header]) > 0
+
+
+def _body_errors(spec, media_type: str, body: dict) -> list[str]:
+    operation = spec["paths"][CREATE[0]][CREATE[1]]
+    schema = operation["requestBody"]["content"][media_type]["schema"]
+    validator = Draft202012Validator(
+        {**schema, "components": spec["components"]},
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    return [error.message for error in validator.iter_errors(body)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"category": "experience", "issue_type": "", "details": "x"},
+        {"category": "experience", "issue_type": "refund", "details": "x"},
+        {"category": "experience", "issue_type": "crash"},
+        {"category": "experience", "issue_type": "crash", "details": "   "},
+        {"category": "experience", "issue_type": "crash", "details": "a\x00b"},
+        {"category": "experience", "issue_type": "crash", "details": "x" * 5001},
+        {"category": "payment", "issue_type": "refund", "details": "x"},
+        {"category": "payment", "issue_type": "refund", "details": "x", "order_id": "a\tb"},
+        {"category": "experience", "issue_type": "crash", "details": "x", "contact_email": "no"},
+        {"category": "community", "issue_type": "spam"},
+        {"category": "other", "issue_type": "crash", "details": "x"},
+        {"issue_type": "crash", "details": "x"},
+    ],
+)
+def test_the_document_refuses_what_the_api_refuses(client, mini_app, spec, body):
+    assert _body_errors(spec, "application/json", body) != []
+    response = api_post(client, mini_app, body)
+    assert response.status_code == 400, response.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"category": "experience", "issue_type": "crash", "details": "x", "contact_email": ""},
+        {"category": "experience", "issue_type": "experience.crash", "details": " x "},
+        {"category": "payment", "issue_type": "refund", "details": "x", "order_id": "O-1"},
+        {
+            "category": "payment",
+            "issue_type": "other",
+            "details": "x",
+            "order_id": "1",
+            "open_id": "",
+        },
+    ],
+)
+def test_the_document_accepts_what_the_api_accepts(client, mini_app, spec, body):
+    assert _body_errors(spec, "application/json", body) == []
+    assert api_post(client, mini_app, body).status_code == 201
+
+
+def test_the_multipart_schema_requires_screenshots_for_community(spec):
+    assert _body_errors(
+        spec, "multipart/form-data", {"category": "community", "issue_type": "spam"}
+    )
+    assert not _body_errors(
+        spec,
+        "multipart/form-data",
+        {"category": "community", "issue_type": "spam", "screenshots": ["<bytes>"]},
+    )
