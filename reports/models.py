@@ -262,8 +262,26 @@ class Report(models.Model):
                 fields=["mini_app", "category", "status", "created_at", "id"],
                 name="report_app_category_status",
             ),
-            # Console list: the Time left sort, on All and on the Pending tab.
-            models.Index(fields=["mini_app", "due_at", "id"], name="report_app_due"),
+            # Console list: the Time left sort, pending reports first (reports.filters.SORT_FLAGS):
+            # ascending reads the first forwards, descending the second backwards.
+            models.Index(
+                F("mini_app"),
+                models.ExpressionWrapper(
+                    Q(handled_at__isnull=False), output_field=models.BooleanField()
+                ),
+                F("due_at"),
+                F("id"),
+                name="report_app_handled_due",
+            ),
+            models.Index(
+                F("mini_app"),
+                models.ExpressionWrapper(
+                    Q(handled_at__isnull=True), output_field=models.BooleanField()
+                ),
+                F("due_at"),
+                F("id"),
+                name="report_app_pending_due",
+            ),
             models.Index(
                 fields=["mini_app", "status", "due_at", "id"], name="report_app_status_due"
             ),
