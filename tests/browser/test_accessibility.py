@@ -161,6 +161,20 @@ def appeal_form_with_errors(page, site, live_server):
     expect(page.get_by_role("alert").first).to_be_visible()
 
 
+def duplicate_report(page, site, live_server):
+    page.goto("/help/acme/new/experience/")
+    page.get_by_label("App crashes or freezes").check()
+    page.get_by_label(re.compile("^Report details")).fill("The cart freezes after paying")
+    page.get_by_label(re.compile("^Your e-mail")).fill("r@example.net")
+    page.get_by_role("button", name="Submit report").click()
+    expect(page.get_by_role("heading", name="You already sent this report")).to_be_visible()
+
+
+def status_page_appealed(page, site, live_server):
+    page.goto(status_path(site["appeal"].report))
+    expect(page.get_by_text(site["appeal"].report.report_id).first).to_be_visible()
+
+
 def check_report_sent(page, site, live_server):
     page.goto("/help/acme/")
     page.get_by_label("Report ID").fill(site["pending"].report_id)
@@ -232,6 +246,15 @@ def admin_login(page, site, live_server):
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
 
+def admin_appeal_decision(page, site, live_server):
+    signed_in(page, site["admin"], live_server)
+    page.goto("/admin/appeals/appeal/")
+    page.get_by_role("checkbox", name=re.compile(site["appeal"].report.report_id)).check()
+    page.get_by_label("Action:").select_option("uphold_selected")
+    page.get_by_role("button", name="Go").click()
+    expect(page.get_by_role("heading", name="Uphold appeals")).to_be_visible()
+
+
 def admin_heading(name):
     return lambda page: expect(page.get_by_role("heading", name=name).first).to_be_visible()
 
@@ -268,6 +291,8 @@ PAGES = {
     "form with errors": report_form_with_errors,
     "confirmation and status page": report_status,
     "status page of a handled report": report_status_handled,
+    "status page of an appealed report": status_page_appealed,
+    "duplicate report": duplicate_report,
     "appeal form": appeal_form,
     "appeal form with errors": appeal_form_with_errors,
     "check a report, sent": check_report_sent,
@@ -320,6 +345,7 @@ PAGES = {
         lambda site: f"/admin/reports/report/{site['pending'].pk}/change/",
         admin_heading(re.compile(".")),
     ),
+    "admin appeal decision": admin_appeal_decision,
     "admin appeal changelist": admin("/admin/appeals/appeal/", admin_heading(re.compile("."))),
 }
 
