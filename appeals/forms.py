@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.forms import validate_visible_email
 from reports.images import (
+    MAX_BYTES,
     MAX_SCREENSHOTS,
     ProcessedImage,
     image_process,
@@ -31,6 +32,12 @@ class MultipleImageField(forms.FileField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", "image/png,image/jpeg,image/webp")
+        # data-max-bytes: static/js/help.js refuses a too-large file before it is uploaded.
+        self.widget.attrs.setdefault("data-max-bytes", MAX_BYTES)
+        self.widget.attrs.setdefault(
+            "data-too-large",
+            _("This image is larger than 10 MB. Please attach a smaller screenshot."),
+        )
 
     def clean(self, data, initial=None) -> list[ProcessedImage]:
         files = [item for item in (data or []) if item] if isinstance(data, list) else []

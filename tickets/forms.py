@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from reports.forms import validate_visible_email
-from reports.images import MAX_SCREENSHOTS, image_process, images_total_pixels_check
+from reports.images import MAX_BYTES, MAX_SCREENSHOTS, image_process, images_total_pixels_check
 from reports.models import Category, IssueType
 
 from .signing import OPEN_ID_MAX_LENGTH
@@ -25,6 +25,15 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def screenshot_input_attrs() -> dict:
+    # data-max-bytes: static/js/help.js refuses a too-large file before it is uploaded.
+    return {
+        "accept": "image/png,image/jpeg,image/webp",
+        "data-max-bytes": MAX_BYTES,
+        "data-too-large": _("This image is larger than 10 MB. Please attach a smaller screenshot."),
+    }
+
+
 class ScreenshotsField(forms.FileField):
     """Up to MAX_SCREENSHOTS images; each is judged by its content and re-encoded.
 
@@ -35,9 +44,7 @@ class ScreenshotsField(forms.FileField):
     widget = MultipleFileInput
 
     def __init__(self, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs=screenshot_input_attrs()))
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):

@@ -50,6 +50,51 @@
     });
   }
 
+  // A file above the server's limit (data-max-bytes, from reports.images.MAX_BYTES) is named
+  // next to the field and the form is not sent: no waiting for 20 MB to upload to be refused.
+  function fileSizeLimits() {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      var maxBytes = parseInt(input.getAttribute("data-max-bytes"), 10);
+      var message = input.getAttribute("data-too-large");
+      var errors = document.createElement("ul");
+      errors.className = "field-errors";
+      errors.id = input.id + "_size_error";
+      errors.setAttribute("role", "alert");
+      errors.hidden = true;
+      input.parentNode.insertBefore(errors, input);
+      function tooLarge() {
+        return Array.prototype.filter.call(input.files || [], function (file) {
+          return file.size > maxBytes;
+        });
+      }
+      function show() {
+        var files = tooLarge();
+        errors.textContent = "";
+        files.forEach(function (file) {
+          var item = document.createElement("li");
+          item.textContent = file.name + ": " + message;
+          errors.appendChild(item);
+        });
+        errors.hidden = files.length === 0;
+        var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(
+          function (id) { return id && id !== errors.id; });
+        if (files.length) described.push(errors.id);
+        input.setAttribute("aria-describedby", described.join(" "));
+        input.setAttribute("aria-invalid", files.length ? "true" : "false");
+        return files.length;
+      }
+      input.addEventListener("change", show);
+      if (input.form) {
+        input.form.addEventListener("submit", function (event) {
+          if (show()) {
+            event.preventDefault();
+            input.focus();
+          }
+        });
+      }
+    });
+  }
+
   function focusErrors() {
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
@@ -58,6 +103,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     characterCounters();
     imagePreviews();
+    fileSizeLimits();
     copyButtons();
     focusErrors();
   });
