@@ -107,10 +107,10 @@ check: install-test
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 	$(BIN)/python bin/check_messages.py
 
-test-sqlite: install-test
+test-sqlite: install-test node-modules
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: install-test
+test-postgres: install-test node-modules
 	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-test
