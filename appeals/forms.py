@@ -3,61 +3,13 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.forms import validate_visible_email
-from reports.images import (
-    MAX_BYTES,
-    MAX_SCREENSHOTS,
-    ProcessedImage,
-    image_process,
-    images_total_pixels_check,
-)
+from reports.forms import ScreenshotsField, validate_visible_email
 from reports.models import Status
+from reports.screenshots import MAX_SCREENSHOTS
 
 REASON_MIN_LENGTH = 20
-
-
-class MultipleImageInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleImageField(forms.FileField):
-    """Up to MAX_SCREENSHOTS images, each through the shared screenshot pipeline."""
-
-    widget = MultipleImageInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("accept", "image/png,image/jpeg,image/webp")
-        # data-max-bytes: static/js/help.js refuses a too-large file before it is uploaded.
-        self.widget.attrs.setdefault("data-max-bytes", MAX_BYTES)
-        self.widget.attrs.setdefault(
-            "data-too-large",
-            _("This image is larger than 10 MB. Please attach a smaller screenshot."),
-        )
-
-    def clean(self, data, initial=None) -> list[ProcessedImage]:
-        files = [item for item in (data or []) if item] if isinstance(data, list) else []
-        if data and not isinstance(data, list):
-            files = [data]
-        if len(files) > MAX_SCREENSHOTS:
-            raise ValidationError(
-                gettext("Attach at most %(count)d screenshots.") % {"count": MAX_SCREENSHOTS},
-                code="too_many_screenshots",
-            )
-        images_total_pixels_check(files)  # before decoding any of them
-        processed, errors = [], []
-        for upload in files:
-            try:
-                processed.append(image_process(upload))
-            except ValidationError as error:
-                errors.extend(f"{upload.name}: {message}" for message in error.messages)
-        if errors:
-            raise ValidationError(errors)
-        return processed
 
 
 MIN_LENGTH_MESSAGE = format_lazy(
@@ -93,7 +45,8 @@ class AppealForm(forms.Form):
             "max_length": _("Please keep your reason under 5000 characters."),
         },
     )
-    screenshots = MultipleImageField(
+    screenshots = ScreenshotsField(
+        required=False,
         label=_("Screenshots (optional)"),
         help_text=format_lazy(
             _("Up to {count} PNG, JPEG or WebP images, 10 MB each."), count=MAX_SCREENSHOTS

@@ -1,6 +1,5 @@
 """An appeal of a handled payment report, and the screenshots the reporter adds to it."""
 
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports.models import MiniApp, Report, Status
+from reports.models import MiniApp, Report, ScreenshotFiles, Status, screenshot_path
 
 
 class Appeal(models.Model):
@@ -110,23 +109,17 @@ class Appeal(models.Model):
         return self.past_due_at is not None
 
 
-def appeal_screenshot_path(instance: "AppealScreenshot", filename: str) -> str:
-    # Generated names only: nothing the reporter sent ends up in a path.
-    return f"appeal-screenshots/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+def appeal_screenshot_path(instance, filename: str) -> str:
+    # Named by the migrations written before ScreenshotFiles.FOLDER; kept so they import.
+    return screenshot_path(instance, filename)
 
 
-class AppealScreenshot(models.Model):
-    """A re-encoded image attached to an appeal (same pipeline as report screenshots)."""
+class AppealScreenshot(ScreenshotFiles):
+    """A re-encoded image attached to an appeal (same fields and pipeline as a report's)."""
+
+    FOLDER = "appeal-screenshots"
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="screenshots")
-    image = models.FileField(upload_to=appeal_screenshot_path, max_length=200)
-    thumbnail = models.FileField(upload_to=appeal_screenshot_path, max_length=200)
-    content_type = models.CharField(max_length=30)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    size = models.PositiveIntegerField(help_text="Bytes, after re-encoding.")
-    position = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["appeal", "position"]

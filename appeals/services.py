@@ -16,16 +16,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from reports.images import ProcessedImage
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
-from reports.services import (
-    DATABASE_BUGS,
+from reports.screenshots import (
+    ProcessedImage,
     ScreenshotStorageError,
-    report_decision_change,
+    screenshot_files_kept_with_rows,
     screenshot_store,
-    screenshots_delete_files,
 )
+from reports.services import DATABASE_BUGS, report_decision_change
 
 from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
@@ -66,9 +65,9 @@ def appeal_submit(
     still open, this decision already appealed), with the same words the page shows.
     """
     now = now or timezone.now()
-    stored: list[str] = []
     try:
-        with transaction.atomic():
+        # The transaction rolls the rows back; the outer block removes the files stored with them.
+        with screenshot_files_kept_with_rows() as stored, transaction.atomic():
             # Lock the report, so two submissions at once see each other's appeal.
             report = Report.objects.select_for_update().select_related("mini_app").get(pk=report.pk)
             eligibility = appeal_eligibility(report=report)
@@ -106,19 +105,14 @@ def appeal_submit(
             _email_members_new_appeal(appeal=appeal, report=report)
     except IntegrityError:
         # The database's own rule (one open appeal, one per handling) caught a race.
-        screenshots_delete_files(stored)
         raise AppealRefused(
             _("Your appeal of this decision is being reviewed. We will e-mail you the outcome.")
         ) from None
     except (DatabaseError, ScreenshotStorageError) as error:
-        screenshots_delete_files(stored)
         if isinstance(error, DATABASE_BUGS):
             raise
         logger.exception("Appeal not saved (no row, no file kept)")
         raise AppealNotSaved("The appeal could not be saved.") from error
-    except BaseException:
-        screenshots_delete_files(stored)
-        raise
     return appeal
 
 

@@ -9,8 +9,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.images import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
 from reports.request_guards import request_body_limit
+from reports.screenshots import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
 from reports.selectors import mini_app_for_member
 from reports.services import ReportConflict, ReportRuleError
 

@@ -1,7 +1,7 @@
 """Benchmark the screenshot pipeline: the cost of one submission's screenshots.
 
 Each case runs in a fresh subprocess (so peak RSS belongs to that case alone) and cleans the
-files exactly as the help center's form does (tickets.forms.ScreenshotsField), printing the
+files exactly as the help center's form does (reports.forms.ScreenshotsField), printing the
 outcome, the wall time, the peak RSS of the process and how much of it the clean added
 (0 when the clean stayed below the peak Django's start-up had already reached).
 
@@ -78,7 +78,7 @@ def run_case(name: str, directory: Path) -> dict:
     from django.core.exceptions import ValidationError
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from tickets.forms import ScreenshotsField
+    from reports.forms import ScreenshotsField
 
     files = [path.read_bytes() for path in sorted(directory.glob("*.png"))]
     uploads = [

@@ -5,8 +5,11 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .middleware import timezone_names
+from .screenshots import MAX_BYTES, MAX_SCREENSHOTS, image_process, images_total_pixels_check
 
 REPORT_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{1,16}$")
 
@@ -103,3 +106,72 @@ class TimezoneForm(forms.Form):
         choices=lambda: [(name, name.replace("_", " ")) for name in timezone_names()],
         error_messages={"invalid_choice": "Pick a timezone from the list."},
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+def screenshot_input_attrs() -> dict:
+    # data-max-bytes: static/js/help.js refuses a too-large file before it is uploaded.
+    return {
+        "accept": "image/png,image/jpeg,image/webp",
+        "data-max-bytes": MAX_BYTES,
+        "data-too-large": _("This image is larger than 10 MB. Please attach a smaller screenshot."),
+    }
+
+
+class ScreenshotsField(forms.FileField):
+    """Up to MAX_SCREENSHOTS images; each is judged by its content and re-encoded. The one
+    upload field of the help center's report form and the appeal form.
+
+    Cleans to a list of reports.screenshots.ProcessedImage. Every bad file gets its own message,
+    naming it, so the reporter knows which one to replace.
+    """
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs=screenshot_input_attrs()))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data or []) if upload]
+        if not uploads:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(uploads) > MAX_SCREENSHOTS:
+            raise ValidationError(
+                ngettext(
+                    "Attach at most %(max)d screenshots (you attached %(count)d).",
+                    "Attach at most %(max)d screenshots (you attached %(count)d).",
+                    MAX_SCREENSHOTS,
+                )
+                % {"max": MAX_SCREENSHOTS, "count": len(uploads)},
+                code="too_many",
+            )
+        images_total_pixels_check(uploads)  # before decoding any of them
+        processed, errors = [], []
+        for upload in uploads:
+            try:
+                processed.append(image_process(upload))
+            except ValidationError as error:
+                name = (upload.name or _("Unnamed file"))[:80]
+                for message in error.messages:
+                    errors.append(
+                        ValidationError(
+                            "%(name)s: %(message)s",
+                            params={"name": name, "message": _(message)},
+                            code=error.code or "invalid_image",
+                        )
+                    )
+        if errors:
+            raise ValidationError(errors)
+        return processed
+
+    def bound_data(self, data, initial):
+        return data
+
+    def has_changed(self, initial, data):
+        return bool(data)

@@ -316,15 +316,18 @@ class Report(models.Model):
         return bool(key) and hmac.compare_digest(self.access_key.encode(), key.encode())
 
 
-def screenshot_path(instance: "Screenshot", filename: str) -> str:
+def screenshot_path(instance: "ScreenshotFiles", filename: str) -> str:
     # Generated names only: nothing the reporter sent ends up in a path.
-    return f"screenshots/{secrets.token_hex(16)}{filename[filename.rfind('.') :]}"
+    extension = filename[filename.rfind(".") :]
+    return f"{instance.FOLDER}/{secrets.token_hex(16)}{extension}"
 
 
-class Screenshot(models.Model):
-    """A re-encoded image attached to a report, with its thumbnail for the console."""
+class ScreenshotFiles(models.Model):
+    """A re-encoded image with its thumbnail (reports.screenshots stores and serves them):
+    the fields a report's and an appeal's screenshots share."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="screenshots")
+    FOLDER = "screenshots"  # in the storage; each kind of screenshot keeps its own
+
     image = models.FileField(upload_to=screenshot_path, max_length=200)
     thumbnail = models.FileField(upload_to=screenshot_path, max_length=200)
     content_type = models.CharField(max_length=30)
@@ -333,6 +336,15 @@ class Screenshot(models.Model):
     size = models.PositiveIntegerField(help_text="Bytes, after re-encoding.")
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class Screenshot(ScreenshotFiles):
+    """A re-encoded image attached to a report, with its thumbnail for the console."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="screenshots")
 
     class Meta:
         ordering = ["report", "position"]

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import (
     DatabaseError,
     DataError,
@@ -26,7 +24,6 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
-from .images import ProcessedImage
 from .models import (
     Category,
     IssueType,
@@ -35,6 +32,13 @@ from .models import (
     ReportEvent,
     Screenshot,
     Status,
+)
+from .screenshots import (
+    ProcessedImage,
+    ScreenshotStorageError,
+    screenshot_files_kept_with_rows,
+    screenshot_store,
+    screenshots_delete_files,
 )
 
 Kind = ReportEvent.Kind
@@ -52,10 +56,6 @@ class ReportConflict(Exception):
 
 class ReportRuleError(ValueError):
     """The change is not allowed in the report's current state (e.g. reopening a pending one)."""
-
-
-class ScreenshotStorageError(Exception):
-    """A screenshot file could not be written (disk, permissions, object storage down)."""
 
 
 # Database errors that are bugs (bad SQL, a value a column cannot hold), not outages: they stay
@@ -108,21 +108,21 @@ def report_submit(
             return existing
     created_at = now or timezone.now()
     for attempt in range(3):
-        stored_files: list[str] = []
         try:
-            return _create_report(
-                mini_app=mini_app,
-                data=data,
-                screenshots=screenshots,
-                source=source,
-                submission_key=submission_key,
-                submission_fingerprint=submission_fingerprint,
-                created_at=created_at,
-                stored_files=stored_files,
-                also=also,
-            )
+            # The transaction rolls the rows back; this removes the files it stored with them.
+            with screenshot_files_kept_with_rows() as stored_files:
+                return _create_report(
+                    mini_app=mini_app,
+                    data=data,
+                    screenshots=screenshots,
+                    source=source,
+                    submission_key=submission_key,
+                    submission_fingerprint=submission_fingerprint,
+                    created_at=created_at,
+                    stored_files=stored_files,
+                    also=also,
+                )
         except IntegrityError:
-            screenshots_delete_files(stored_files)
             # A concurrent twin with the same submission key won the race: answer with it.
             twin = submission_key and (
                 Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
@@ -134,15 +134,10 @@ def report_submit(
                 raise
         except (DatabaseError, ScreenshotStorageError) as error:
             # The transaction rolled the rows back (or the connection died with them).
-            screenshots_delete_files(stored_files)
             if isinstance(error, DATABASE_BUGS):
                 raise
             logger.exception("Report not saved (no row, no file kept)")
             raise ReportNotSaved("The report could not be saved.") from error
-        except BaseException:
-            # The transaction rolled the rows back; the files it stored are ours to remove.
-            screenshots_delete_files(stored_files)
-            raise
     raise AssertionError("unreachable")
 
 
@@ -181,35 +176,6 @@ def _create_report(
     if also is not None:
         also(report)
     return report
-
-
-def screenshot_store(
-    *, shot: models.Model, image: ProcessedImage, stored: list[str]
-) -> models.Model:
-    """Fill and save a screenshot row (a report's or an appeal's: both have the same fields)
-    from a processed image, its files under generated names; `stored` collects the names
-    written so the caller can remove them if its transaction fails."""
-    shot.content_type = image.content_type
-    shot.width = image.width
-    shot.height = image.height
-    shot.size = len(image.content)
-    try:
-        shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
-        stored.append(shot.image.name)
-        shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
-        stored.append(shot.thumbnail.name)
-    except Exception as error:  # each backend fails its own way (OSError, botocore, ...)
-        raise ScreenshotStorageError(f"Could not store a screenshot: {error}") from error
-    shot.save()
-    return shot
-
-
-def screenshots_delete_files(names: Sequence[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except Exception:  # the storage may be the thing that failed: log, never mask
-            logger.exception("Could not delete orphan screenshot file %s", name)
 
 
 def records_delete(*, queryset: models.QuerySet) -> int:

@@ -26,9 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 from .bulk import BULK_LIMIT, reports_bulk_handle
 from .filters import SORT_KEYS, SORT_LABELS
 from .forms import BulkActionForm, ReportActionForm, TimezoneForm
-from .images import screenshot_response
 from .middleware import TIMEZONE_COOKIE
 from .models import Category, MiniApp, Report, ReportEvent, Status
+from .screenshots import screenshot_response
 from .selectors import (
     EXPORT_FIELDS,
     ReportPage,

@@ -14,8 +14,8 @@ from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from reports.images import image_process
 from reports.models import Category, IssueType, Membership, MiniApp, Report
+from reports.screenshots import image_process
 from reports.services import ReportInput, report_submit
 from tests.factories import issue_type, png_bytes, upload
 
@@ -74,7 +74,7 @@ def counters_clear() -> None:
     """
     from django.core.cache import cache
 
-    from config.login_throttle import KEY_PREFIX
+    from reports.login_throttle import KEY_PREFIX
 
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client_of is None:

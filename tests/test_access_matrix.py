@@ -437,7 +437,7 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
     )
     handled = make_report(Category.PAYMENT, details=DETAILS, contact_email="payer@example.net")
     handled = report_resolve(report=handled, actor=owner, notes="Refund sent.")
-    from reports.images import image_process
+    from reports.screenshots import image_process
     from tests.factories import png_bytes, upload
 
     appeal = appeal_submit(

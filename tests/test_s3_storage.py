@@ -33,9 +33,9 @@ from playwright.sync_api import expect
 
 from appeals.models import AppealScreenshot
 from appeals.services import appeal_submit
-from reports.images import ProcessedImage, image_process
 from reports.models import Category, Report, Screenshot
-from reports.services import report_resolve, screenshots_delete_files
+from reports.screenshots import ProcessedImage, image_process, screenshots_delete_files
+from reports.services import report_resolve
 from tests.browser.test_csp import collect_csp_violations, session_for
 from tests.factories import png_bytes, upload
 from tests.moto import free_port, moto_server
@@ -389,7 +389,7 @@ def test_cleanup_with_the_storage_unreachable_logs_instead_of_raising(settings, 
         AWS_SECRET_ACCESS_KEY=SECRET_KEY,
     )
     settings.STORAGES = {**settings.STORAGES, "default": found["storage"]}
-    with caplog.at_level(logging.ERROR, logger="reports.services"):
+    with caplog.at_level(logging.ERROR, logger="reports.screenshots"):
         screenshots_delete_files(["screenshots/gone.png"])
     assert "Could not delete orphan screenshot file screenshots/gone.png" in caplog.text
     assert "Could not connect to the endpoint URL" in caplog.text

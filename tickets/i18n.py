@@ -39,7 +39,7 @@ CATALOGUE_STRINGS = [
     gettext_noop("Scam or fraud"),
     gettext_noop("Intellectual property"),
     gettext_noop("Spam"),
-    # reports.images messages
+    # reports.screenshots messages
     gettext_noop("This image is larger than 10 MB. Please attach a smaller screenshot."),
     gettext_noop("This file is empty."),
     gettext_noop(

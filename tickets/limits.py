@@ -7,8 +7,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from reports.images import MAX_SUBMISSION_BYTES
 from reports.request_guards import request_body_limit
+from reports.screenshots import MAX_SUBMISSION_BYTES
 
 # Three full-size screenshots plus the text fields and multipart framing.
 MAX_FORM_BYTES = MAX_SUBMISSION_BYTES

@@ -10,7 +10,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from reports.filters import DetailsMatch
-from reports.images import ProcessedImage
 from reports.models import (
     Category,
     IssueType,
@@ -20,6 +19,7 @@ from reports.models import (
     Screenshot,
     new_access_key,
 )
+from reports.screenshots import ProcessedImage
 from reports.services import ReportInput
 
 DUPLICATE_WINDOW = timedelta(hours=24)

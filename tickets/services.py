@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import urlencode
 
-from reports.images import ProcessedImage
 from reports.middleware import timezone_from_name
 from reports.models import MiniApp, Report
 from reports.outbox import email_enqueue
+from reports.screenshots import ProcessedImage
 from reports.services import ReportInput, report_submit
 
 from .selectors import report_by_submission_key, report_find_duplicate, report_for_status_link

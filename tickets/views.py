@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.images import screenshot_response
 from reports.models import Category, Report, Status
+from reports.screenshots import screenshot_response
 from reports.services import ReportInput, ReportNotSaved
 
 from . import selectors, services

@@ -50,7 +50,7 @@
     });
   }
 
-  // A file above the server's limit (data-max-bytes, from reports.images.MAX_BYTES) is named
+  // A file above the server's limit (data-max-bytes, from reports.screenshots.MAX_BYTES) is named
   // next to the field and the form is not sent: no waiting for 20 MB to upload to be refused.
   function fileSizeLimits() {
     document.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {

@@ -160,7 +160,7 @@ def test_at_most_three_screenshots(client, resolved_report):
     shots = [upload(png_bytes(), f"{n}.png") for n in range(4)]
     response = post_appeal(client, resolved_report, screenshots=shots)
     assert response.status_code == 400
-    assert "Attach at most 3 screenshots." in response.content.decode()
+    assert "Attach at most 3 screenshots (you attached 4)." in response.content.decode()
     assert nothing_stored()
 
 

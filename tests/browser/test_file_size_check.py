@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from reports.images import MAX_BYTES
 from reports.models import Category, Report
+from reports.screenshots import MAX_BYTES
 from reports.services import report_resolve
 from tests.browser.test_csp import collect_csp_violations
 from tests.factories import png_bytes

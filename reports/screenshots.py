@@ -1,17 +1,27 @@
-"""The screenshot pipeline shared by reports and appeals: judge by content, re-encode, thumbnail.
+"""The screenshot pipeline shared by reports and appeals, in one place: judge by content,
+re-encode, thumbnail; store the files with their row, remove them when the row is not kept;
+serve them privately to a viewer the caller has authorised.
 
 Nothing the sender claims (file name, Content-Type) is trusted. Re-encoding drops metadata
 (EXIF, GPS) and anything appended after the image data.
 """
 
 import io
+import logging
 import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .models import ScreenshotFiles
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # e.g. 8000 x 5000; a decompression bomb is far beyond this
@@ -191,3 +201,49 @@ def screenshot_response(screenshot, *, thumbnail: bool = False) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     return response
+
+
+class ScreenshotStorageError(Exception):
+    """A screenshot file could not be written (disk, permissions, object storage down)."""
+
+
+def screenshot_store(
+    *, shot: ScreenshotFiles, image: ProcessedImage, stored: list[str]
+) -> ScreenshotFiles:
+    """Fill and save a screenshot row (a report's or an appeal's) from a processed image, its
+    files under generated names; `stored` collects the names written so the caller can remove
+    them if its transaction fails (see screenshot_files_kept_with_rows)."""
+    shot.content_type = image.content_type
+    shot.width = image.width
+    shot.height = image.height
+    shot.size = len(image.content)
+    try:
+        shot.image.save(f"image.{image.extension}", ContentFile(image.content), save=False)
+        stored.append(shot.image.name)
+        shot.thumbnail.save(f"thumb.{image.extension}", ContentFile(image.thumbnail), save=False)
+        stored.append(shot.thumbnail.name)
+    except Exception as error:  # each backend fails its own way (OSError, botocore, ...)
+        raise ScreenshotStorageError(f"Could not store a screenshot: {error}") from error
+    shot.save()
+    return shot
+
+
+def screenshots_delete_files(names: Sequence[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except Exception:  # the storage may be the thing that failed: log, never mask
+            logger.exception("Could not delete orphan screenshot file %s", name)
+
+
+@contextmanager
+def screenshot_files_kept_with_rows() -> Iterator[list[str]]:
+    """All or nothing for files: yields the list screenshot_store fills; if the block raises
+    anything (its transaction, inside the block, rolled the rows back), removes those files
+    and re-raises, so no file outlives the row that named it."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        screenshots_delete_files(stored)
+        raise
