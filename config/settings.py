@@ -178,7 +178,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/console/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
-# Sign-in throttling (config/login_throttle.py): failures per username + address, then a lockout.
+# Sign-in throttling (reports/login_throttle.py): failures per username + address, then a lockout.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
 # ... and failures per address across all usernames (password spraying), then that address.

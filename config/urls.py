@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from config.login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from reports import health
+from reports.login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 
 # Repeated failed sign-ins lock the username + address pair out, on the admin login too.
 admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from config import login_throttle
-from tickets import throttling
+from reports import login_throttle, throttling
 
 LOCKED = "Too many failed sign-in attempts. Try again in 15 minutes."
 PASSWORD = "correct horse battery"

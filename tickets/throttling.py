@@ -8,19 +8,16 @@ report is still accepted, unthrottled, and the request logs one warning.
 """
 
 import hashlib
-import logging
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
-from redis.exceptions import RedisError
 
-logger = logging.getLogger(__name__)
+from reports.throttling import CACHE_ERRORS, cache_count, cache_down_warn, client_ip
 
-# What an unreachable cache raises: redis-py's errors on Redis, OSError on the file cache.
-CACHE_ERRORS = (RedisError, OSError)
+__all__ = ["CACHE_ERRORS", "Throttled", "cache_down_warn", "client_ip", "rate_limits_hit"]
 
 # name -> (requests, window seconds); override with settings.TICKETS_RATE_LIMITS.
 DEFAULT_LIMITS = {
@@ -63,14 +60,7 @@ def rate_limit_hit(
     if not count:
         used = cache.get(key) or 0
         return Throttled(retry_after=retry_after) if used >= allowed else None
-    # add() only sets a missing key, so concurrent first attempts don't reset each other.
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window + 5)
-        count = 1
-    if count > allowed:
+    if cache_count(key, timeout=window + 5) > allowed:
         return Throttled(retry_after=retry_after)
     return None
 
@@ -92,39 +82,3 @@ def rate_limits_hit(
         if throttled:
             return throttled
     return None
-
-
-def cache_down_warn(request: HttpRequest | None, skipped: str, error: Exception) -> None:
-    """Log, once per request, that the cache is unreachable and what was skipped for it."""
-    if request is not None:
-        if getattr(request, "_cache_down_warned", False):
-            return
-        request._cache_down_warned = True
-    path = request.path if request is not None else "-"
-    logger.warning("Cache unavailable (%s): %s for %s", type(error).__name__, skipped, path)
-
-
-_untrusted_forwarding_warned = False
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client address; behind a proxy, the last hop the proxy appended (not spoofable)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    elif forwarded:
-        _untrusted_forwarding_warn()
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def _untrusted_forwarding_warn() -> None:
-    # Behind a proxy with the setting off, every client has the proxy's address: one client's
-    # failed sign-ins lock everyone out. Said once per process, for the operator.
-    global _untrusted_forwarding_warned
-    if not _untrusted_forwarding_warned:
-        _untrusted_forwarding_warned = True
-        logger.warning(
-            "X-Forwarded-For received but TRUST_X_FORWARDED_FOR is off: behind a proxy, all "
-            "clients share its address for the rate limits and the sign-in lockout."
-        )

@@ -20,7 +20,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from tickets.throttling import CACHE_ERRORS, cache_down_warn, client_ip
+from .throttling import CACHE_ERRORS, cache_count, cache_down_warn, client_ip
 
 KEY_PREFIX = "login-throttle"
 
@@ -53,29 +53,19 @@ def login_locked(*, username: str, ip: str, now: float | None = None) -> bool:
     return any(now < locked_until for locked_until in cache.get_many(lock_keys).values())
 
 
-def _failure_count(key: str, *, lockout: int) -> int:
-    # add() + incr(): concurrent failures each count once.
-    cache.add(key, 0, timeout=lockout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=lockout)
-        return 1
-
-
 def login_failure_record(*, username: str, ip: str, now: float | None = None) -> bool:
     """Count one failed attempt for the pair and for the address; True when a lockout starts."""
     now = _now() if now is None else now
     limit, lockout = _limits()
     locked = False
     fail_key, lock_key = _keys(username=username, ip=ip)
-    if _failure_count(fail_key, lockout=lockout) >= limit:
+    if cache_count(fail_key, timeout=lockout) >= limit:
         cache.set(lock_key, now + lockout, timeout=lockout + 60)
         cache.delete(fail_key)
         locked = True
     if ip:  # a form without a request has no address to count against
         address_fail_key, address_lock_key = _address_keys(ip=ip)
-        if _failure_count(address_fail_key, lockout=lockout) >= (
+        if cache_count(address_fail_key, timeout=lockout) >= (
             settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS
         ):
             cache.set(address_lock_key, now + lockout, timeout=lockout + 60)
