@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from reports.models import Category, MiniApp, Report, Status
 
 from .filters import AppealFilter
-from .models import Appeal
+from .models import Appeal, AppealScreenshot
 
 APPEALS_PER_PAGE = 25
 
@@ -118,6 +118,18 @@ def appeal_for_member(*, mini_app: MiniApp, appeal_id: int) -> Appeal:
     if appeal is None:
         raise Http404("No such appeal.")
     return appeal
+
+
+def appeal_screenshot_for_member(
+    *, mini_app: MiniApp, appeal_id: int, position: int
+) -> AppealScreenshot:
+    """One screenshot of an appeal of the member's app; a 404 for anything else."""
+    shot = AppealScreenshot.objects.filter(
+        appeal__mini_app=mini_app, appeal_id=appeal_id, position=position
+    ).first()
+    if shot is None:
+        raise Http404("No such screenshot.")
+    return shot
 
 
 def appeals_open_count(*, mini_app: MiniApp) -> int:

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -193,8 +193,7 @@ def appeal_screenshot(
     request: HttpRequest, app_slug: str, appeal_id: int, position: int
 ) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
-    appeal = selectors.appeal_for_member(mini_app=mini_app, appeal_id=appeal_id)
-    shot = next((s for s in appeal.screenshots.all() if s.position == position), None)
-    if shot is None:
-        raise Http404("No such screenshot.")
+    shot = selectors.appeal_screenshot_for_member(
+        mini_app=mini_app, appeal_id=appeal_id, position=position
+    )
     return screenshot_response(shot, thumbnail=request.GET.get("size") == "thumb")

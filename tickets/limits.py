@@ -10,7 +10,7 @@ from django.shortcuts import render
 from reports.request_guards import request_body_limit
 from reports.screenshots import MAX_SUBMISSION_BYTES
 
-# Three full-size screenshots plus the text fields and multipart framing.
+# The one body rule of every form that carries screenshots (the appeal form uses it too).
 MAX_FORM_BYTES = MAX_SUBMISSION_BYTES
 MAX_SMALL_FORM_BYTES = 16 * 1024
 MAX_JSON_BYTES = 64 * 1024
