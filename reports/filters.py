@@ -3,16 +3,15 @@
 All list state lives in the query string, so every view of the list is a shareable link.
 """
 
-import re
 from datetime import datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from .models import Category, IssueType, Report, Status
+from .search import details_q
 
 
 class StatusTab:
@@ -98,64 +97,11 @@ class ReportOrderingFilter(django_filters.OrderingFilter):
         return order_by_sort(qs, sort)
 
 
-class DetailsMatch(Func):
-    """PostgreSQL full-text match on the stored vector of the details (migration 0004, GIN
-    indexed), a column the ORM does not model: it is named here, next to the details column.
-
-    `query` is to_tsquery syntax (the console's prefix search); with plain_words=True it is
-    plain text, every word of which must appear, and text without any word ("!!!") matches
-    every row instead of none (the help center's duplicate lookup narrows by it, no more).
-    """
-
-    output_field = BooleanField()
-
-    def __init__(self, query: str, *, plain_words: bool = False):
-        self.plain_words = plain_words
-        super().__init__(F("details"), Value(query))
-
-    def as_sql(self, compiler, connection, **extra_context):
-        details_sql, column_params = compiler.compile(self.source_expressions[0])
-        query_sql, query_params = compiler.compile(self.source_expressions[1])
-        # `"alias"."details"` -> `"alias"."details_search"`: the same row, its stored vector.
-        vector_sql = details_sql[: details_sql.rfind(".") + 1] + connection.ops.quote_name(
-            "details_search"
-        )
-        if not self.plain_words:
-            return (
-                f"{vector_sql} @@ to_tsquery('simple'::regconfig, {query_sql})",
-                [*column_params, *query_params],
-            )
-        # The guard depends on the parameter only, so the planner folds it away.
-        query = f"plainto_tsquery('simple'::regconfig, {query_sql})"
-        return (
-            f"(numnode({query}) = 0 OR {vector_sql} @@ {query})",
-            [*query_params, *column_params, *query_params],
-        )
-
-
-SEARCH_WORD = re.compile(r"[^\s'\\:&|!()<>*]+")
-
-
-def prefix_tsquery(text: str) -> str:
-    """Every word must appear, the last ones as prefixes too, so search works as you type."""
-    words = SEARCH_WORD.findall(text.lower())[:8]
-    return " & ".join(f"'{word}':*" for word in words)
-
-
 def exact_q(text: str) -> Q | None:
     """Report ID, Open ID or order ID, exactly (IDs hold no spaces)."""
     if not text or any(ch.isspace() for ch in text):
         return None
     return Q(report_id=text.upper()) | Q(open_id=text) | Q(order_id=text)
-
-
-def details_q(text: str) -> Q:
-    """All the words in the details: full-text on PostgreSQL, LIKE elsewhere."""
-    if connection.vendor == "postgresql":
-        tsquery = prefix_tsquery(text)
-        return Q(DetailsMatch(tsquery)) if tsquery else Q(pk__in=[])
-    words = text.split()[:8]
-    return Q(*[Q(details__icontains=word) for word in words]) if words else Q(pk__in=[])
 
 
 EXACT_MATCH_LIMIT = 500

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import F, Field, Func, Prefetch, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.http import Http404
@@ -21,6 +21,7 @@ from .filters import (
     with_sort_flags,
 )
 from .models import MiniApp, Report, ReportEvent, Screenshot
+from .search import word_search_rows
 
 PAGE_SIZE = 50
 # Tab counts stop counting here ("1,000+"): exact counts of a million rows cost a full scan
@@ -135,7 +136,7 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
         queryset = queryset.filter(_after(columns, anchor, descending))
     if filterset.words_searched and connection.vendor == "postgresql":
         page.tabs = _word_search_tabs()
-        rows = _word_search_rows(queryset[: page_size + 1])
+        rows = word_search_rows(queryset[: page_size + 1])
     else:
         page.tabs = report_tabs(filterset=filterset)
         rows = list(queryset[: page_size + 1])
@@ -152,49 +153,6 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
     page.next_cursor = rows[-1].report_id if more else None
     page.previous_cursor = rows[0].report_id if anchor and rows else None
     return page
-
-
-# A word search has two good plans and the planner cannot tell them apart on skewed text:
-# common words: walk the sort's index and check each row's stored vector, the page fills within
-# a few hundred rows; rare words: read the full-text index and sort the few matches. The first is
-# tried under a short statement timeout; if it runs out, the second answers. Same rows either way.
-WORD_SEARCH_WALK_TIMEOUT_MS = 60
-
-
-PLANNER_SETTINGS = (
-    "enable_bitmapscan",
-    "enable_seqscan",
-    "enable_indexscan",
-    "enable_indexonlyscan",
-    "max_parallel_workers_per_gather",
-    "statement_timeout",
-)
-
-
-def _set(cursor, **settings) -> None:
-    for name, value in settings.items():
-        cursor.execute(f"SET LOCAL {name} = {value}")
-
-
-def _word_search_rows(page_query: QuerySet) -> list[Report]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        try:
-            _set(cursor, enable_bitmapscan="off", enable_seqscan="off")
-            _set(cursor, max_parallel_workers_per_gather=0)
-            _set(cursor, statement_timeout=WORD_SEARCH_WALK_TIMEOUT_MS)
-            try:
-                with transaction.atomic():  # a savepoint: a cancelled walk leaves the rest usable
-                    return list(page_query.all())
-            except OperationalError:
-                pass
-            _set(cursor, statement_timeout=0, enable_bitmapscan="on")
-            _set(cursor, enable_indexscan="off", enable_indexonlyscan="off")
-            return list(page_query.all())
-        finally:
-            # SET LOCAL lasts to the end of the outermost transaction, which may not be ours
-            # (ATOMIC_REQUESTS, tests): put everything back now.
-            for name in PLANNER_SETTINGS:
-                cursor.execute(f"SET LOCAL {name} TO DEFAULT")
 
 
 def _word_search_tabs() -> list[Tab]:

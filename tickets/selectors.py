@@ -9,7 +9,6 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from reports.filters import DetailsMatch
 from reports.models import (
     Category,
     IssueType,
@@ -20,6 +19,7 @@ from reports.models import (
     new_access_key,
 )
 from reports.screenshots import ProcessedImage
+from reports.search import DetailsMatch
 from reports.services import ReportInput
 
 DUPLICATE_WINDOW = timedelta(hours=24)

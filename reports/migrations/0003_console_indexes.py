@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 # Full-text search on the report details (console search box), PostgreSQL only: the suite also
 # runs on SQLite, which searches with LIKE instead. The expression must stay identical to
-# reports.filters.DetailsMatch, or the planner cannot use the index.
+# reports.search.DetailsMatch, or the planner cannot use the index.
 FTS_INDEX = (
     "CREATE INDEX IF NOT EXISTS report_details_fts ON reports_report "
     "USING gin (to_tsvector('simple'::regconfig, details))"

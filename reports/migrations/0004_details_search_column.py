@@ -2,7 +2,7 @@
 
 The console's word search walks the list's index checking each row; computing to_tsvector per
 row costs ~60 us, reading a stored vector about 1 us. The column is not in Django's model state
-(no ORM code reads or writes it); reports.filters.DetailsMatch names it, and the GIN index on
+(no ORM code reads or writes it); reports.search.DetailsMatch names it, and the GIN index on
 it replaces the expression index of 0003.
 """
 

@@ -276,14 +276,14 @@ def test_odd_search_text_never_breaks_the_list(client, member, make_report, text
 def test_a_slow_word_search_walk_falls_back_and_leaves_no_settings_behind(mini_app, make_report):
     from django.db.models.expressions import RawSQL
 
-    from reports.selectors import _word_search_rows
+    from reports.search import word_search_rows
 
     report = make_report(details="Refund please")
     # A walk that cannot finish within the timeout: the index plan must answer instead.
     slow = Report.objects.filter(mini_app=mini_app).annotate(
         slow=RawSQL("pg_sleep(0.2) IS NOT NULL", [])
     )
-    assert [r.report_id for r in _word_search_rows(slow)] == [report.report_id]
+    assert [r.report_id for r in word_search_rows(slow)] == [report.report_id]
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
