@@ -8,6 +8,7 @@ row is sent at most once by a successful delivery (the row lock and `sent_at` se
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -41,11 +42,16 @@ def email_enqueue(
     return email
 
 
-def _enqueue_delivery(email_id: int) -> None:
-    from .tasks import deliver_email
+# Sent by name: reports.tasks imports this module (and reminders, which imports it), so
+# importing the task here would close an import circle.
+DELIVER_EMAIL_TASK = "reports.tasks.deliver_email"
 
+
+def _enqueue_delivery(email_id: int) -> None:
     try:
-        deliver_email.apply_async(args=[email_id], retry=False)
+        # A signature runs the registered task when it is loaded (eager mode in tests honoured),
+        # otherwise it is sent by name to the worker that has it.
+        current_app.signature(DELIVER_EMAIL_TASK, args=[email_id]).apply_async(retry=False)
     except Exception:
         # Broker unreachable: the row stays unsent and the outbox sweep delivers it later.
         logger.warning("Broker unavailable; e-mail %s left for the outbox sweep", email_id)
