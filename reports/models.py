@@ -133,7 +133,6 @@ class Report(models.Model):
     class Source(models.TextChoices):
         HELP_CENTER = "web", "Help center"
         API = "api", "In-app API"
-        ADMIN = "admin", "Admin"
 
     # Every index on this table is rewritten by each non-HOT update (the past-due job updates
     # 100,000s of rows at once), so no index is kept that another one already covers:

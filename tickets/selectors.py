@@ -5,13 +5,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from reports.models import (
     Category,
-    IssueType,
     MiniApp,
     Report,
     ReportEvent,
@@ -29,10 +28,6 @@ _UNKNOWN_REPORT = Report(access_key=new_access_key())
 
 def help_mini_app(*, slug: str) -> MiniApp:
     return get_object_or_404(MiniApp, slug=slug)
-
-
-def issue_types_for(*, category: str) -> QuerySet[IssueType]:
-    return IssueType.objects.filter(category=category).order_by("position")
 
 
 def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Report:

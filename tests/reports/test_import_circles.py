@@ -27,3 +27,9 @@ def imported_modules(path: Path) -> set[str]:
 def test_modules_the_tasks_import_do_not_import_the_tasks(module):
     names = imported_modules(REPORTS / module)
     assert not names & {".tasks", "reports.tasks", "..tasks"}, names
+
+
+def test_a_report_comes_from_the_help_center_or_the_api_only():
+    from reports.models import Report
+
+    assert sorted(Report.Source.values) == ["api", "web"]
