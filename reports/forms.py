@@ -175,3 +175,17 @@ class ScreenshotsField(forms.FileField):
 
     def has_changed(self, initial, data):
         return bool(data)
+
+
+# A developer's reminder e-mails for one mini app: the past-due digest and the due-soon digest.
+class NotificationPreferencesForm(forms.Form):
+    email_past_due = forms.BooleanField(
+        label="E-mail me when reports become past due",
+        help_text="One e-mail per run of the past-due job, listing the reports it marked.",
+        required=False,
+    )
+    email_due_soon = forms.BooleanField(
+        label="E-mail me a daily digest of reports due within 12 hours",
+        help_text="Pending reports whose deadline is less than 12 hours away, once a day.",
+        required=False,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import preferences, views
+from . import views
 
 app_name = "reports"
 urlpatterns = [
@@ -9,7 +9,7 @@ urlpatterns = [
     path("<slug:app_slug>/reports/", views.report_list, name="report_list"),
     path(
         "<slug:app_slug>/notifications/",
-        preferences.notification_preferences,
+        views.notification_preferences,
         name="notification_preferences",
     ),
     path("<slug:app_slug>/reports/bulk/", views.reports_bulk, name="reports_bulk"),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
@@ -21,13 +22,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .bulk import BULK_LIMIT, reports_bulk_handle
 from .filters import SORT_KEYS, SORT_LABELS
-from .forms import BulkActionForm, ReportActionForm, TimezoneForm
+from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
 from .middleware import TIMEZONE_COOKIE
-from .models import Category, MiniApp, Report, ReportEvent, Status
+from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
+from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
     EXPORT_FIELDS,
@@ -470,3 +472,42 @@ def timezone_choose(request: HttpRequest) -> HttpResponse:
         form = TimezoneForm(initial={"timezone": str(request.viewer_timezone)})
     context = {"form": form, "next": next_url, **_timezone_context(request)}
     return render(request, "reports/timezone.html", context)
+
+
+# --- A developer's reminder e-mails for one mini app
+
+
+def _membership_for_user(request: HttpRequest, app_slug: str) -> Membership:
+    """The user's own membership of the mini app; a 404 for anyone else, so nothing leaks."""
+    try:
+        return Membership.objects.select_related("mini_app").get(
+            user=request.user, mini_app__slug=app_slug
+        )
+    except Membership.DoesNotExist:
+        raise Http404("No such mini app.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request: HttpRequest, app_slug: str) -> HttpResponse:
+    membership = _membership_for_user(request, app_slug)
+    if request.method == "POST":
+        form = NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            membership_notifications_set(membership=membership, **form.cleaned_data)
+            messages.success(request, "Your e-mail notifications are saved.")
+            return redirect("reports:notification_preferences", app_slug=app_slug)
+    else:
+        form = NotificationPreferencesForm(
+            initial={
+                "email_past_due": membership.email_past_due,
+                "email_due_soon": membership.email_due_soon,
+            }
+        )
+    context = {
+        "form": form,
+        "membership": membership,
+        "mini_app": membership.mini_app,
+        "user_email": request.user.email,
+    }
+    return render(request, "reports/preferences.html", context)
