@@ -1,6 +1,6 @@
 """Every read the console needs, with its queries visible here."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -215,7 +215,7 @@ def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: i
         raise Http404("No such screenshot.") from None
 
 
-# --- Bulk actions and export
+# --- Bulk actions
 
 
 def reports_for_bulk(
@@ -229,33 +229,6 @@ def reports_for_bulk(
             report_id__in=[r.upper() for r in report_ids[:limit]]
         )
     return list(queryset.select_related("issue_type").order_by("created_at", "id")[:limit])
-
-
-EXPORT_FIELDS = (
-    "report_id",
-    "open_id",
-    "category",
-    "issue_type__name",
-    "details",
-    "created_at",
-    "order_id",
-    "status",
-    "past_due_at",
-    "handled_by__username",
-    "handled_at",
-    "notes",
-    "contact_email",
-)
-
-
-def reports_for_export(*, mini_app: MiniApp, params: Mapping) -> Iterator[tuple]:
-    """Rows of the current filtered list, in its order, read in chunks (a server-side cursor on
-
-    PostgreSQL), so a million rows never sit in memory at once.
-    """
-    filterset = report_filter(mini_app=mini_app, params=params)
-    queryset = filterset.qs.values_list(*EXPORT_FIELDS)
-    return queryset.iterator(chunk_size=2000)
 
 
 def with_deadlines(reports: list[Report], *, now: datetime | None = None) -> list[Report]:

@@ -3,9 +3,7 @@
 Every view of a mini app starts with mini_app_for_member: a 404 for anyone who is not a member.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .bulk import BULK_LIMIT, reports_bulk_handle
+from .export import export_csv_lines, reports_for_export
 from .filters import SORT_KEYS, SORT_LABELS
 from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
 from .middleware import TIMEZONE_COOKIE
@@ -32,7 +31,6 @@ from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
 from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
-    EXPORT_FIELDS,
     ReportPage,
     mini_app_for_member,
     mini_apps_for_user,
@@ -40,7 +38,6 @@ from .selectors import (
     report_history,
     report_screenshots,
     reports_for_bulk,
-    reports_for_export,
     reports_page,
     screenshot_for_member,
     with_deadlines,
@@ -364,73 +361,6 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
-def _csv_lines(rows: Iterable[tuple], zone: tzinfo) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    index = {name: i for i, name in enumerate(EXPORT_FIELDS)}
-    categories, statuses = dict(Category.choices), dict(Status.choices)
-    zone_name = str(zone)
-    yield "\ufeff"  # so spreadsheet programs read UTF-8
-    yield writer.writerow(
-        [
-            "Report ID",
-            "Open ID",
-            "Category",
-            "Issue type",
-            "Report details",
-            "Report time (UTC)",
-            f"Report time ({zone_name})",
-            "Order ID",
-            "Status",
-            "Past due",
-            "Handled by",
-            "Handled at (UTC)",
-            "Notes",
-            "Contact e-mail",
-        ]
-    )
-
-    def utc(value: datetime | None) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-    for row in rows:
-        created = row[index["created_at"]]
-        yield writer.writerow(
-            [
-                csv_safe(cell)
-                for cell in (
-                    row[index["report_id"]],
-                    row[index["open_id"]],
-                    categories.get(row[index["category"]], row[index["category"]]),
-                    row[index["issue_type__name"]],
-                    row[index["details"]],
-                    utc(created),
-                    created.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                    row[index["order_id"]],
-                    statuses.get(row[index["status"]], row[index["status"]]),
-                    "yes" if row[index["past_due_at"]] else "no",
-                    row[index["handled_by__username"]],
-                    utc(row[index["handled_at"]]),
-                    row[index["notes"]],
-                    row[index["contact_email"]],
-                )
-            ]
-        )
-
-
 @login_required
 @require_GET
 def reports_export(request: HttpRequest, app_slug: str) -> StreamingHttpResponse:
@@ -438,7 +368,9 @@ def reports_export(request: HttpRequest, app_slug: str) -> StreamingHttpResponse
     rows = reports_for_export(mini_app=mini_app, params=request.GET)
     # The generator runs after this view returns: it gets the zone, not the request.
     zone = getattr(request, "viewer_timezone", UTC)
-    response = StreamingHttpResponse(_csv_lines(rows, zone), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        export_csv_lines(rows, zone), content_type="text/csv; charset=utf-8"
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="reports-{mini_app.slug}-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"

@@ -6,9 +6,9 @@ import io
 import pytest
 from django.urls import reverse
 
+from reports.export import csv_safe
 from reports.models import Category, ReportEvent, Status
 from reports.services import report_resolve
-from reports.views import csv_safe
 
 pytestmark = pytest.mark.django_db
 
