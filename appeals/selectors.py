@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, QueryDict
 from django.utils.translation import gettext as _
 
@@ -134,8 +134,3 @@ def appeal_screenshot_for_member(
 
 def appeals_open_count(*, mini_app: MiniApp) -> int:
     return Appeal.objects.filter(mini_app=mini_app, state=Appeal.State.OPEN).count()
-
-
-def report_history(*, report: Report) -> QuerySet:
-    """The report's whole history, for the team (the panel); actors fetched with it."""
-    return report.events.select_related("actor").order_by("created_at", "id")

@@ -24,7 +24,7 @@ from reports.screenshots import (
     screenshot_files_kept_with_rows,
     screenshot_store,
 )
-from reports.services import DATABASE_BUGS, report_decision_change
+from reports.services import DATABASE_BUGS, report_decision_change, report_event_record
 
 from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
@@ -91,8 +91,8 @@ def appeal_submit(
                     stored=stored,
                 )
             support_email = report.mini_app.support_email
-            _record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
-            _record(
+            report_event_record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
+            report_event_record(
                 report,
                 Kind.SUPPORT_EMAIL_SHARED,
                 None,
@@ -123,7 +123,7 @@ def appeal_uphold(*, appeal: Appeal, actor: AbstractBaseUser | None, reply: str)
         current = _decide(
             appeal=appeal, actor=actor, reply=reply, state=Appeal.State.UPHELD, now=now
         )
-        _record(current.report, Kind.APPEAL_UPHELD, actor, now, appeal=current.pk)
+        report_event_record(current.report, Kind.APPEAL_UPHELD, actor, now, appeal=current.pk)
         _email_reporter_outcome(appeal=current)
     return current
 
@@ -199,18 +199,26 @@ def _decide(
     return current
 
 
-def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
-    return ReportEvent.objects.create(
-        report=report, kind=kind, actor=actor, created_at=now, data=data
-    )
-
-
-def _appeal_page_url(report: Report) -> str:
+def appeal_page_path(report: Report) -> str:
+    """The reporter's appeal page of the report, with its access key (the one place it is built)."""
     path = reverse(
         "appeals:appeal_new",
         kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
     )
-    return f"{settings.SITE_URL}{path}?key={report.access_key}"
+    return f"{path}?key={report.access_key}"
+
+
+def report_status_path(report: Report) -> str:
+    """The reporter's status page of the report, with its access key (named, not hard-coded)."""
+    path = reverse(
+        "tickets:report_status",
+        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
+    )
+    return f"{path}?key={report.access_key}"
+
+
+def _appeal_page_url(report: Report) -> str:
+    return f"{settings.SITE_URL}{appeal_page_path(report)}"
 
 
 def _panel_url(appeal: Appeal) -> str:

@@ -4,27 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.request_guards import request_body_limit
 from reports.screenshots import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
-from reports.selectors import mini_app_for_member
+from reports.selectors import mini_app_for_member, report_history
 from reports.services import ReportConflict, ReportRuleError
 
 from . import selectors, services
 from .forms import AppealDecisionForm, AppealForm
-
-
-def _appeal_page(report) -> str:
-    url = reverse(
-        "appeals:appeal_new",
-        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
-    )
-    return f"{url}?key={report.access_key}"
-
 
 # --- The reporter's side (keyed by the report's access key, no sign-in)
 
@@ -81,7 +71,7 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
                 messages.success(
                     request, _("Your appeal was sent. We e-mailed you a confirmation.")
                 )
-                return redirect(_appeal_page(report))
+                return redirect(services.appeal_page_path(report))
         else:
             status = 400
     context = {
@@ -90,9 +80,7 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
         "eligibility": eligibility,
         "appeal": eligibility.latest,
         "form": form,
-        "status_url": (
-            f"/help/{report.mini_app.slug}/tickets/{report.report_id}/?key={report.access_key}"
-        ),
+        "status_url": services.report_status_path(report),
     }
     response = render(request, "appeals/appeal_form.html", context, status=status)
     # The page carries the report's secret key: keep it out of shared caches. (The site-wide
@@ -154,7 +142,7 @@ def appeal_detail(request: HttpRequest, app_slug: str, appeal_id: int) -> HttpRe
         "appeal": appeal,
         "report": appeal.report,
         "form": form,
-        "history": selectors.report_history(report=appeal.report),
+        "history": report_history(report=appeal.report, oldest_first=True),
     }
     return render(request, "appeals/appeal_detail.html", context, status=status)
 

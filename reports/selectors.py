@@ -201,9 +201,11 @@ def report_screenshots(*, report: Report) -> list[Screenshot]:
     return list(report.screenshots.order_by("position"))
 
 
-def report_history(*, report: Report) -> list[ReportEvent]:
-    """The report's history, newest first, with the author of each line."""
-    return list(report.events.select_related("actor").order_by("-created_at", "-id"))
+def report_history(*, report: Report, oldest_first: bool = False) -> list[ReportEvent]:
+    """The report's history with the author of each line: newest first for the report panel,
+    oldest first for the appeal panel (read as the story leading to the appeal)."""
+    order = ("created_at", "id") if oldest_first else ("-created_at", "-id")
+    return list(report.events.select_related("actor").order_by(*order))
 
 
 def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: int) -> Screenshot:

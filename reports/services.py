@@ -198,7 +198,8 @@ def records_delete(*, queryset: models.QuerySet) -> int:
     return deleted
 
 
-def _record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
+def report_event_record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
+    """One line of a report's history; appeals writes the report's history through this too."""
     return ReportEvent.objects.create(
         report=report, kind=kind, actor=actor, created_at=now, data=data
     )
@@ -257,8 +258,8 @@ def _handle(
             allowed_from=[Status.PENDING],
         )
         if notes is not None and notes != previous_notes:
-            _record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
-        _record(current, kind, actor, now, status=status, late=current.is_past_due)
+            report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+        report_event_record(current, kind, actor, now, status=status, late=current.is_past_due)
     return current
 
 
@@ -318,7 +319,7 @@ def report_reopen(
                     "Only a resolved or dismissed report can be reopened."
                 ) from None
             raise
-        _record(current, Kind.REOPENED, actor, now, previous_status=report.status)
+        report_event_record(current, Kind.REOPENED, actor, now, previous_status=report.status)
     return current
 
 
@@ -338,7 +339,7 @@ def report_notes_edit(
             changes={"notes": notes},
             allowed_from=None,
         )
-        _record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+        report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
     return current
 
 
@@ -450,7 +451,7 @@ def report_decision_change(
                 f"{conflict.current.get_status_display()}). Review it and decide again.",
             ) from None
         previous = report.status
-        _record(
+        report_event_record(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
         )
     return current
