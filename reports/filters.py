@@ -3,6 +3,7 @@
 All list state lives in the query string, so every view of the list is a shareable link.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import django_filters
@@ -37,21 +38,27 @@ def status_tab_q(value: str) -> Q:
     return Q(status=value)
 
 
-# Sortable columns: the `ordering` value -> the key columns, before the id tie-breaker.
-# Every key runs in one direction, so keyset pagination is a single row comparison that the
-# composite indexes (see the migrations) answer directly.
-SORT_KEYS: dict[str, tuple[str, ...]] = {
-    "time": ("created_at",),
-    "status": ("status", "created_at"),
-    "issue_type": ("issue_type_id", "created_at"),
-    "time_left": ("due_at",),
+@dataclass(frozen=True)
+class SortColumn:
+    """One sortable column of the list, described once."""
+
+    label: str
+    keys: tuple[str, ...]  # the key columns, before the id tie-breaker
+    field: str  # the model field django-filter's OrderingFilter names it by
+    first_direction: str = ""  # the first click sorts in its most useful direction: "-" or ""
+    handled_last: bool = False  # handled reports after the pending ones, in both directions
+
+
+# Sortable columns, by `ordering` value. Every key runs in one direction, so keyset pagination
+# is a single row comparison that the composite indexes (see the migrations) answer directly.
+SORT_COLUMNS: dict[str, SortColumn] = {
+    "time": SortColumn("Report time", ("created_at",), "created_at", first_direction="-"),
+    "status": SortColumn("Status", ("status", "created_at"), "status"),
+    "issue_type": SortColumn("Issue type", ("issue_type_id", "created_at"), "issue_type"),
+    "time_left": SortColumn("Time left", ("due_at",), "due_at", handled_last=True),
 }
-SORT_LABELS = {
-    "time": "Report time",
-    "status": "Status",
-    "issue_type": "Issue type",
-    "time_left": "Time left",
-}
+SORT_KEYS = {name: column.keys for name, column in SORT_COLUMNS.items()}
+SORT_LABELS = {name: column.label for name, column in SORT_COLUMNS.items()}
 DEFAULT_SORT = "-time"
 
 
@@ -62,7 +69,7 @@ SORT_FLAGS = {
     "sort_handled": ExpressionWrapper(Q(handled_at__isnull=False), output_field=BooleanField()),
     "sort_pending": ExpressionWrapper(Q(handled_at__isnull=True), output_field=BooleanField()),
 }
-HANDLED_LAST = {"time_left"}
+HANDLED_LAST = {name for name, column in SORT_COLUMNS.items() if column.handled_last}
 
 
 def sort_columns(sort: str) -> tuple[tuple[str, ...], bool]:
@@ -165,18 +172,8 @@ class ReportFilter(django_filters.FilterSet):
     )
     ordering = ReportOrderingFilter(
         label="Sort by",
-        fields={
-            "created_at": "time",
-            "status": "status",
-            "issue_type": "issue_type",
-            "due_at": "time_left",
-        },
-        field_labels={
-            "created_at": "Report time",
-            "status": "Status",
-            "issue_type": "Issue type",
-            "due_at": "Time left",
-        },
+        fields={column.field: name for name, column in SORT_COLUMNS.items()},
+        field_labels={column.field: column.label for column in SORT_COLUMNS.values()},
     )
 
     class Meta:

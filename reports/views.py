@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .bulk import BULK_LIMIT, reports_bulk_handle
 from .export import export_csv_lines, reports_for_export
-from .filters import SORT_KEYS, SORT_LABELS
+from .filters import SORT_COLUMNS, SORT_LABELS
 from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
 from .middleware import TIMEZONE_COOKIE
 from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
@@ -99,21 +99,17 @@ def _query(params: QueryDict, **changes) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
-# The first click on a column sorts in its most useful direction.
-FIRST_DIRECTION = {"time": "-", "status": "", "issue_type": "", "time_left": ""}
-
-
 def _list_links(params: QueryDict, page: ReportPage) -> dict:
     paging = {"after": None, "before": None}
     current = page.sort.lstrip("-")
     descending = page.sort.startswith("-")
     sorts = {}
-    for name in SORT_KEYS:
+    for name, column in SORT_COLUMNS.items():
         if name == current:
             target = name if descending else f"-{name}"
             aria = "descending" if descending else "ascending"
         else:
-            target = f"{FIRST_DIRECTION[name]}{name}"
+            target = f"{column.first_direction}{name}"
             aria = None
         sorts[name] = {"url": _query(params, ordering=target, **paging), "aria_sort": aria}
     tabs = [
@@ -249,12 +245,7 @@ def _apply(action: str, report: Report, actor, version: int, notes: str) -> Repo
     if action in ("resolve", "dismiss"):
         service = report_resolve if action == "resolve" else report_dismiss
         return service(report=report, actor=actor, notes=changed_notes, expected_version=version)
-    updated = report_reopen(report=report, actor=actor, expected_version=version)
-    if changed_notes is not None:
-        updated = report_notes_edit(
-            report=updated, actor=actor, notes=changed_notes, expected_version=updated.version
-        )
-    return updated
+    return report_reopen(report=report, actor=actor, notes=changed_notes, expected_version=version)
 
 
 def _change_conflict_message(history: list[ReportEvent]) -> str:
