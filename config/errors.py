@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from tickets.api import site_error_response
 from tickets.selectors import help_mini_app
 
 logger = logging.getLogger(__name__)
@@ -74,15 +75,15 @@ def _render(request: HttpRequest, template_name: str, status: int, **context) ->
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, "400.html", 400)
+    return site_error_response(request, 400) or _render(request, "400.html", 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, "403.html", 403)
+    return site_error_response(request, 403) or _render(request, "403.html", 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _render(request, "404.html", 404)
+    return site_error_response(request, 404) or _render(request, "404.html", 404)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -97,6 +98,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """A standalone page: no context processors, no database (it may be what failed)."""
+    if api_error := site_error_response(request, 500):
+        return api_error
     slug = _help_center_slug(request)
     language = translation.get_language() if _on_help_center(request) else "en"
     with translation.override(language):

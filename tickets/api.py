@@ -376,6 +376,24 @@ def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> JsonRe
     return JsonResponse(_report_json(report))
 
 
+# Errors raised before an API view runs (a disallowed Host header, a middleware failing) go
+# to the site's handlers; under /api/ they answer in the API's JSON too.
+SITE_ERRORS = {
+    400: ("bad_request", "The request could not be read (check the Host header and the body)."),
+    403: ("forbidden", "This request is not allowed."),
+    404: ("not_found", "There is no such API URL. See /api/v1/openapi.json for the paths."),
+    500: ("server_error", "Something went wrong on our side; send the request again later."),
+}
+
+
+def site_error_response(request: HttpRequest, status: int) -> JsonResponse | None:
+    """The JSON answer for config's handler400/403/404/500 on an /api/ path, else None."""
+    if not request.path.startswith("/api/"):
+        return None
+    code, message = SITE_ERRORS[status]
+    return ApiError(status, code, message).response()
+
+
 @api_view(("GET",))
 def openapi_document(request: HttpRequest) -> JsonResponse:
     return JsonResponse(openapi_spec(), json_dumps_params={"indent": 2})

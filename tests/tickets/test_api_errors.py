@@ -7,6 +7,7 @@ import time
 import pytest
 from django.db import connection
 
+from config.errors import server_error
 from reports.models import Report
 from tests.tickets.api_client import api_get, api_post, signed_headers
 
@@ -99,3 +100,21 @@ def test_a_failure_on_our_side_is_a_json_500_and_is_logged(client, make_report, 
 
 def test_a_valid_request_still_works_after_the_checks(client, mini_app):
     assert api_post(client, mini_app, CRASH).status_code == 201
+
+
+def test_a_request_refused_before_the_api_view_runs_is_json_too(client, mini_app):
+    # A Host header not in ALLOWED_HOSTS is refused by the middleware, before any view.
+    response = client.get("/api/v1/openapi.json", HTTP_HOST="attacker.example")
+    assert_json_error(response, 400, "bad_request")
+    response = client.get("/help/acme/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_the_sites_500_handler_answers_json_under_the_api(rf):
+    # Django calls handler500 for an exception outside the view (a middleware failing).
+    response = server_error(rf.get("/api/v1/apps/acme/reports"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"] == "server_error"
+    assert server_error(rf.get("/console/"))["Content-Type"].startswith("text/html")
