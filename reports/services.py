@@ -298,11 +298,16 @@ def report_dismiss(
 
 
 def report_reopen(
-    *, report: Report, actor: AbstractBaseUser | None, expected_version: int | None = None
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    notes: str | None = None,
+    expected_version: int | None = None,
 ) -> Report:
     """Back to Pending. The original 72-hour deadline and any past-due mark are kept:
 
     the promise was made at submission, and reopening must not hide that it was missed.
+    Notes typed beside the button are saved in the same transaction (both or neither).
     """
     now = timezone.now()
     with transaction.atomic():
@@ -320,6 +325,14 @@ def report_reopen(
                 ) from None
             raise
         report_event_record(current, Kind.REOPENED, actor, now, previous_status=report.status)
+        if notes is not None:
+            current = _change(
+                report=current,
+                expected_version=current.version,
+                changes={"notes": notes},
+                allowed_from=None,
+            )
+            report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
     return current
 
 

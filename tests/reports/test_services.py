@@ -157,6 +157,24 @@ def test_reopen_returns_to_pending_and_keeps_the_deadline(make_report, owner):
     assert kinds(reopened)[-1] == Kind.REOPENED
 
 
+def test_reopen_with_notes_saves_both_in_one_call(make_report, owner):
+    resolved = report_resolve(report=make_report(), actor=owner)
+    reopened = report_reopen(report=resolved, actor=owner, notes="Came back: still failing")
+    reopened.refresh_from_db()
+    assert reopened.status == Status.PENDING
+    assert reopened.notes == "Came back: still failing"
+    assert kinds(reopened)[-2:] == [Kind.REOPENED, Kind.NOTES_EDITED]
+
+
+def test_a_stale_reopen_with_notes_changes_neither(make_report, owner, teammate):
+    resolved = report_resolve(report=make_report(), actor=owner)
+    report_notes_edit(report=resolved, actor=teammate, notes="teammate's", expected_version=None)
+    with pytest.raises(ReportConflict):
+        report_reopen(report=resolved, actor=owner, notes="mine", expected_version=resolved.version)
+    resolved.refresh_from_db()
+    assert resolved.status == Status.RESOLVED and resolved.notes == "teammate's"
+
+
 def test_a_pending_report_cannot_be_reopened(make_report, owner):
     with pytest.raises(ReportRuleError):
         report_reopen(report=make_report(), actor=owner)
