@@ -151,7 +151,10 @@ class ScreenshotsField(forms.FileField):
                 % {"max": MAX_SCREENSHOTS, "count": len(uploads)},
                 code="too_many",
             )
-        images_total_pixels_check(uploads)  # before decoding any of them
+        try:
+            images_total_pixels_check(uploads)  # before decoding any of them
+        except ValidationError as error:
+            raise ValidationError(_(error.messages[0]), code=error.code) from None
         processed, errors = [], []
         for upload in uploads:
             try:

@@ -180,6 +180,16 @@ def test_a_huge_almost_empty_png_is_refused_before_it_is_decoded(client, mini_ap
     assert stored_files(media_root) == set()
 
 
+def test_the_pixel_refusals_are_in_the_reporters_language(client, mini_app):
+    client.cookies["django_language"] = "es"
+    sparse = submit(client, upload(zero_png((8000, 5000)), name="zeros.png")).content.decode()
+    assert "zeros.png: Esta imagen tiene demasiados píxeles para el tamaño de su archivo" in sparse
+    shot = zero_png((4000, 3500), padding=14_000_000 // 32)
+    page = submit(client, *(upload(shot, name=f"s{i}.png") for i in range(3))).content.decode()
+    assert "En conjunto, estas capturas tienen demasiados píxeles" in page
+    assert Report.objects.count() == 0
+
+
 def test_screenshots_over_40_megapixels_in_all_are_refused(client, mini_app, media_root):
     # Each is 14 megapixels and carries enough bytes on its own; together they are too many.
     shot = zero_png((4000, 3500), padding=14_000_000 // 32)
