@@ -200,21 +200,11 @@ def _decide(
 
 
 def appeal_page_path(report: Report) -> str:
-    """The reporter's appeal page of the report, with its access key (the one place it is built)."""
-    path = reverse(
-        "appeals:appeal_new",
-        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
-    )
-    return f"{path}?key={report.access_key}"
+    return report.reporter_path("appeals:appeal_new")
 
 
 def report_status_path(report: Report) -> str:
-    """The reporter's status page of the report, with its access key (named, not hard-coded)."""
-    path = reverse(
-        "tickets:report_status",
-        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
-    )
-    return f"{path}?key={report.access_key}"
+    return report.reporter_path("tickets:report_status")
 
 
 def _appeal_page_url(report: Report) -> str:

@@ -3,11 +3,13 @@
 import hmac
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.lookups import StartsWith
+from django.urls import reverse
 from django.utils import timezone
 
 # Report IDs are read aloud and typed from screenshots: no 0/O, 1/I/L or U.
@@ -308,6 +310,14 @@ class Report(models.Model):
     @property
     def is_handled(self) -> bool:
         return self.status != Status.PENDING
+
+    def reporter_path(self, url_name: str) -> str:
+        """A reporter's page of this report (status page, appeal form: named by the app that
+        serves it), with the access key that opens it; the one place such a link is built."""
+        path = reverse(
+            url_name, kwargs={"app_slug": self.mini_app.slug, "report_id": self.report_id}
+        )
+        return f"{path}?{urlencode({'key': self.access_key})}"
 
     def access_key_matches(self, key: str | None) -> bool:
         """The reporter's key check, in constant time. Compared as bytes: compare_digest

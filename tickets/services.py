@@ -9,9 +9,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import urlencode
 
 from reports.middleware import timezone_from_name
 from reports.models import MiniApp, Report
@@ -48,11 +46,7 @@ def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
 
 
 def report_status_path(report: Report) -> str:
-    path = reverse(
-        "tickets:report_status",
-        kwargs={"app_slug": report.mini_app.slug, "report_id": report.report_id},
-    )
-    return f"{path}?{urlencode({'key': report.access_key})}"
+    return report.reporter_path("tickets:report_status")
 
 
 def report_status_url(report: Report) -> str:
