@@ -15,19 +15,6 @@ from .models import Appeal, AppealScreenshot
 APPEALS_PER_PAGE = 25
 
 
-def report_for_reporter(*, app_slug: str, report_id: str, key: str) -> Report:
-    """The report, if the reporter holds its access key; a 404 otherwise (no hint which part
-    was wrong). The key is compared in constant time."""
-    report = (
-        Report.objects.select_related("mini_app", "issue_type")
-        .filter(mini_app__slug=app_slug, report_id=report_id.upper())
-        .first()
-    )
-    if report is None or not report.access_key_matches(key):
-        raise Http404("No such report.")
-    return report
-
-
 @dataclass(frozen=True)
 class Eligibility:
     """Whether the reporter may appeal now, and if not, the explanation they read."""

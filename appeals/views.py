@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.request_guards import request_body_limit
 from reports.screenshots import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
-from reports.selectors import mini_app_for_member, report_history
+from reports.selectors import mini_app_for_member, report_for_key_holder, report_history
 from reports.services import ReportConflict, ReportRuleError
 
 from . import selectors, services
@@ -31,7 +31,7 @@ def _appeal_too_large(request: HttpRequest) -> HttpResponse:
 # An oversized upload is refused from its header, before a byte of it is read (or CSRF-checked).
 @request_body_limit(MAX_SUBMISSION_BYTES, _appeal_too_large)
 def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
-    report = selectors.report_for_reporter(
+    report = report_for_key_holder(
         app_slug=app_slug, report_id=report_id, key=request.GET.get("key", "")
     )
     eligibility = selectors.appeal_eligibility(report=report)

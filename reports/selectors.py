@@ -20,7 +20,7 @@ from .filters import (
     status_tab_q,
     with_sort_flags,
 )
-from .models import MiniApp, Report, ReportEvent, Screenshot
+from .models import MiniApp, Report, ReportEvent, Screenshot, new_access_key
 from .search import word_search_rows
 
 PAGE_SIZE = 50
@@ -182,6 +182,27 @@ def report_tabs(*, filterset: ReportFilter) -> list[Tab]:
         Tab(value=value, label=label, count=min(count, TAB_COUNT_CAP), capped=count > TAB_COUNT_CAP)
         for (value, label), count in zip(tabs, counts, strict=True)
     ]
+
+
+# --- One report: the reporter's pages (status page, appeal form)
+
+# Compared against when the ID is unknown, so an unknown ID costs what a wrong key does.
+_UNKNOWN_REPORT = Report(access_key=new_access_key())
+
+
+def report_for_key_holder(*, app_slug: str, report_id: str, key: str) -> Report:
+    """The report, if the key is its access key; 404 for a wrong, missing or foreign key, with
+    no hint which part was wrong. The ID is read in any case. A wrong key and an unknown ID do
+    the same work (one query, one constant-time comparison)."""
+    report = (
+        Report.objects.select_related("issue_type", "mini_app")
+        .filter(mini_app__slug=app_slug, report_id=report_id.upper())
+        .first()
+    )
+    matches = (report or _UNKNOWN_REPORT).access_key_matches(key)
+    if report is None or not matches:
+        raise Http404("No such report.")
+    return report
 
 
 # --- One report: the handling panel

@@ -15,15 +15,13 @@ from reports.models import (
     Report,
     ReportEvent,
     Screenshot,
-    new_access_key,
 )
 from reports.screenshots import ProcessedImage
 from reports.search import DetailsMatch
+from reports.selectors import report_for_key_holder
 from reports.services import ReportInput
 
 DUPLICATE_WINDOW = timedelta(hours=24)
-# Compared against when the ID is unknown, so an unknown ID costs what a wrong key does.
-_UNKNOWN_REPORT = Report(access_key=new_access_key())
 
 
 def help_mini_app(*, slug: str) -> MiniApp:
@@ -31,18 +29,9 @@ def help_mini_app(*, slug: str) -> MiniApp:
 
 
 def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Report:
-    """The report, if the key is its access key; 404 for a wrong, missing or foreign key.
-
-    A wrong key and an unknown ID do the same work (one query, one constant-time comparison)
-    and get the same 404; the events and screenshots are read only for the right key."""
-    report = (
-        Report.objects.select_related("issue_type", "mini_app")
-        .filter(mini_app=mini_app, report_id=report_id)
-        .first()
-    )
-    matches = (report or _UNKNOWN_REPORT).access_key_matches(key)
-    if report is None or not matches:
-        raise Http404("No such report.")
+    """The report for its key holder (reports.selectors.report_for_key_holder), with its public
+    events and screenshots, read only for the right key."""
+    report = report_for_key_holder(app_slug=mini_app.slug, report_id=report_id, key=key)
     prefetch_related_objects(
         [report],
         Prefetch(

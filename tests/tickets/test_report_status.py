@@ -17,6 +17,20 @@ def status_url(report, key=None, app="acme"):
     return f"/help/{app}/tickets/{report.report_id}/?key={key}"
 
 
+def test_the_status_page_and_the_appeal_form_read_the_report_id_in_any_case(
+    client, make_report, owner
+):
+    # A reporter reading the ID aloud or typing it by hand may type it in lower case.
+    report = report_dismiss(report=make_report(category="payment"), actor=owner)
+    typed = report.report_id.lower()
+    status = client.get(f"/help/acme/tickets/{typed}/?key={report.access_key}")
+    appeal = client.get(f"/help/acme/tickets/{typed}/appeal/?key={report.access_key}")
+    assert status.status_code == 200
+    assert report.report_id in status.content.decode()
+    assert appeal.status_code == 200
+    assert client.get(f"/help/acme/tickets/{typed}/?key=wrong").status_code == 404
+
+
 def test_right_key_shows_status_due_time_and_public_history(client, make_report, owner):
     report = make_report(contact_email="r@example.net")
     report_notes_edit(report=report, actor=owner, notes="Internal: probably bug 123")
