@@ -227,18 +227,24 @@ def _parse(request: HttpRequest, spool):
 
 
 def _idempotency_key(request: HttpRequest) -> str:
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    if key and not IDEMPOTENCY_KEY.fullmatch(key):
+    if IDEMPOTENCY_HEADER not in request.headers:
+        return ""
+    # Sent, it must be a key: an empty one would silently file without retry protection.
+    key = request.headers[IDEMPOTENCY_HEADER].strip()
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise ApiError(
             400,
             "validation_failed",
             "Some fields are not valid.",
             fields={
-                IDEMPOTENCY_HEADER: ["Use at most 60 printable ASCII characters, without spaces."]
+                IDEMPOTENCY_HEADER: [
+                    "Use 1 to 60 printable ASCII characters, without spaces, or leave the "
+                    "header out."
+                ]
             },
         )
     # Its own namespace, so a client's key never meets a help-center form token.
-    return f"api:{key}" if key else ""
+    return f"api:{key}"
 
 
 def _fingerprint(data: dict, files) -> str:

@@ -214,9 +214,10 @@ def test_multipart_submission(client, mini_app, fresh_counters, details, email, 
     )
 
     assert_not_server_error(response)
-    # A key is optional; one that is sent is 1-60 printable ASCII characters without spaces.
+    # A key is optional; one that is sent (here always, even empty) is 1-60 printable ASCII
+    # characters without spaces.
     key = idempotency_key.strip()
-    key_ok = len(key) <= 60 and all("!" <= char <= "~" for char in key)
+    key_ok = 1 <= len(key) <= 60 and all("!" <= char <= "~" for char in key)
     if response.status_code == 201:
         assert key_ok and char_field_ok(details, 5000)
         report = Report.objects.get(mini_app=mini_app)
