@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
+from reports.roles import HANDLING_ROLES, role_require
 from reports.screenshots import (
     ProcessedImage,
     ScreenshotStorageError,
@@ -179,6 +180,7 @@ def appeals_mark_past_due(*, now: datetime | None = None) -> int:
 def _decide(
     *, appeal: Appeal, actor, reply: str, state: str, now: datetime, new_status: str = ""
 ) -> Appeal:
+    role_require(actor=actor, mini_app_id=appeal.mini_app_id, roles=HANDLING_ROLES)
     reply = reply.strip()
     if not reply:
         raise ValueError("Write a reply to the reporter.")

@@ -42,6 +42,20 @@ class Status(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+class MemberRole(models.TextChoices):
+    # Everything, plus the team, the app's settings, secrets, webhooks and API keys.
+    OWNER = "owner", "Owner"
+    # Handles reports and appeals, replies, writes notes.
+    HANDLER = "handler", "Handler"
+    # Reads everything of the app, changes nothing.
+    VIEWER = "viewer", "Viewer"
+
+
+# Who may do what; reports.roles.role_require checks these in every service that changes state.
+HANDLING_ROLES = frozenset({MemberRole.OWNER, MemberRole.HANDLER})
+MANAGING_ROLES = frozenset({MemberRole.OWNER})
+
+
 class MiniApp(models.Model):
     """A tenant: one mini app, its developers and its reports."""
 
@@ -67,14 +81,27 @@ class MiniApp(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # The selectors that fetch an app for one member annotate their role (member_role); the
+    # templates ask these to show or hide the buttons that the services would refuse anyway.
+    @property
+    def member_can_handle(self) -> bool:
+        return getattr(self, "member_role", None) in HANDLING_ROLES
+
+    @property
+    def member_is_owner(self) -> bool:
+        return getattr(self, "member_role", None) in MANAGING_ROLES
+
 
 class Membership(models.Model):
-    """A developer's place in a mini app, with their e-mail reminder choices."""
+    """A developer's place in a mini app: their role, and their e-mail reminder choices."""
+
+    Role = MemberRole
 
     mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.HANDLER)
     email_past_due = models.BooleanField("e-mail me when reports become past due", default=True)
     email_due_soon = models.BooleanField(
         "e-mail me a daily digest of reports due within 12 hours", default=True
@@ -84,6 +111,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["mini_app", "user"], name="membership_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=MemberRole.values), name="membership_role_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -457,3 +487,39 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.to}"
+
+
+class AppEvent(models.Model):
+    """One line of a mini app's audit log: a team, role, settings or secret change, who, when.
+
+    Written by the service that makes the change, in the same transaction; owners read it.
+    """
+
+    class Kind(models.TextChoices):
+        # Each feature adds the kinds of the changes it makes.
+        MEMBER_ADDED = "member_added", "Member added"
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for the system or an installation admin's command.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Kind-specific facts: the member's e-mail, the role before and after, the field changed...
+    # Never a secret's value.
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The audit log page: an app's newest events first.
+            models.Index(fields=["mini_app", "-created_at", "-id"], name="appevent_app_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.mini_app}"

@@ -32,7 +32,12 @@ TAB_COUNT_CAP = 1_000
 def mini_apps_for_user(*, user: AbstractBaseUser) -> QuerySet[MiniApp]:
     if not user.is_active:
         return MiniApp.objects.none()
-    return MiniApp.objects.filter(memberships__user=user).order_by("name")
+    # The member's role rides along (the same join), for MiniApp.member_can_handle and co.
+    return (
+        MiniApp.objects.filter(memberships__user=user)
+        .annotate(member_role=F("memberships__role"))
+        .order_by("name")
+    )
 
 
 def mini_app_for_member(*, user: AbstractBaseUser, slug: str) -> MiniApp:

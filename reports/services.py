@@ -25,6 +25,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from .models import (
+    AppEvent,
     Category,
     IssueType,
     MiniApp,
@@ -33,6 +34,7 @@ from .models import (
     Screenshot,
     Status,
 )
+from .roles import HANDLING_ROLES, role_require
 from .screenshots import (
     ProcessedImage,
     ScreenshotStorageError,
@@ -198,6 +200,13 @@ def records_delete(*, queryset: models.QuerySet) -> int:
     return deleted
 
 
+def app_event_record(
+    *, mini_app: MiniApp, kind: str, actor: AbstractBaseUser | None, **data
+) -> AppEvent:
+    """One line of the app's audit log; call it inside the change's own transaction."""
+    return AppEvent.objects.create(mini_app=mini_app, kind=kind, actor=actor, data=data)
+
+
 def report_event_record(report: Report, kind: str, actor, now: datetime, **data) -> ReportEvent:
     """One line of a report's history; appeals writes the report's history through this too."""
     return ReportEvent.objects.create(
@@ -245,6 +254,7 @@ def _conflict_message(current: Report, expected_version: int | None) -> str:
 def _handle(
     *, report: Report, actor, status: str, kind: str, notes: str | None, expected_version
 ) -> Report:
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     now = timezone.now()
     changes = {"status": status, "handled_at": now, "handled_by": actor}
     if notes is not None:
@@ -309,6 +319,7 @@ def report_reopen(
     the promise was made at submission, and reopening must not hide that it was missed.
     Notes typed beside the button are saved in the same transaction (both or neither).
     """
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -344,6 +355,7 @@ def report_notes_edit(
     expected_version: int | None = None,
 ) -> Report:
     """Notes are editable at any time, before and after handling; each version is kept."""
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     now = timezone.now()
     with transaction.atomic():
         current = _change(
@@ -434,6 +446,7 @@ def report_decision_change(
     The new status is the other decision, or Pending to handle it again. The change is
     stamped `now` (the appeal's decision time), as handled_at when it is a decision.
     """
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     if status == report.status:
         raise ReportRuleError("The new decision must differ from the current one.")
     if status not in Status.values:

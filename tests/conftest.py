@@ -147,14 +147,23 @@ def other_app(catalogue) -> MiniApp:
 @pytest.fixture
 def owner(make_user, mini_app):
     user = make_user("owner@acme.example")
-    Membership.objects.create(mini_app=mini_app, user=user)
+    Membership.objects.create(mini_app=mini_app, user=user, role=Membership.Role.OWNER)
     return user
 
 
 @pytest.fixture
 def teammate(make_user, mini_app):
+    """A handler of acme: handles reports and appeals, manages nothing."""
     user = make_user("teammate@acme.example")
-    Membership.objects.create(mini_app=mini_app, user=user)
+    Membership.objects.create(mini_app=mini_app, user=user, role=Membership.Role.HANDLER)
+    return user
+
+
+@pytest.fixture
+def viewer(make_user, mini_app):
+    """A viewer of acme: reads everything of the app, changes nothing."""
+    user = make_user("viewer@acme.example")
+    Membership.objects.create(mini_app=mini_app, user=user, role=Membership.Role.VIEWER)
     return user
 
 
