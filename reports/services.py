@@ -70,7 +70,8 @@ class ReportNotSaved(Exception):
 
 @dataclass(frozen=True)
 class ReportInput:
-    """What a reporter submits, already validated by a form or the API."""
+    """What a reporter submits and through which door, already validated by a form or the API
+    (tickets.forms.ReportForm.report_input builds it for both)."""
 
     category: str
     issue_type: IssueType
@@ -78,16 +79,18 @@ class ReportInput:
     order_id: str = ""
     contact_email: str = ""
     open_id: str = ""
+    screenshots: Sequence[ProcessedImage] = ()
+    source: str = Report.Source.HELP_CENTER
+    # The one-time form token or "api:<Idempotency-Key>"; "" files without one.
+    submission_key: str = ""
+    # A hash of the API request's content, to tell a retry from a reused key.
+    submission_fingerprint: str = ""
 
 
 def report_submit(
     *,
     mini_app: MiniApp,
     data: ReportInput,
-    screenshots: Sequence[ProcessedImage] = (),
-    source: str = Report.Source.HELP_CENTER,
-    submission_key: str = "",
-    submission_fingerprint: str = "",
     now: datetime | None = None,
     also: Callable[[Report], object] | None = None,
 ) -> Report:
@@ -95,17 +98,15 @@ def report_submit(
 
     `also(report)` runs in the same transaction (the intake queues its confirmation e-mail
     there), so its rows, too, exist only with the report, and the files only with the rows.
-    A repeated submission_key (a double-click, a resubmitted form, a retried API call)
-    returns the report the first submission created instead of a second one.
+    A submission_key that already filed a report (a double-click, a resubmitted form, a
+    retried API call, a concurrent twin) returns that report instead of a second one: the
+    unique constraint refuses the second row, and only then is the key looked up. The intake
+    looks the key up once before it gets here (tickets.services.ticket_replayed).
 
     Raises ReportNotSaved when the database or the storage fails; nothing is left behind.
     """
     if data.issue_type.category != data.category:
         raise ReportRuleError("The issue type does not belong to the report's category.")
-    if submission_key:
-        existing = Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
-        if existing:
-            return existing
     created_at = now or timezone.now()
     for attempt in range(3):
         try:
@@ -114,18 +115,14 @@ def report_submit(
                 return _create_report(
                     mini_app=mini_app,
                     data=data,
-                    screenshots=screenshots,
-                    source=source,
-                    submission_key=submission_key,
-                    submission_fingerprint=submission_fingerprint,
                     created_at=created_at,
                     stored_files=stored_files,
                     also=also,
                 )
         except IntegrityError:
-            # A concurrent twin with the same submission key won the race: answer with it.
-            twin = submission_key and (
-                Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
+            # Another submission with the same key filed first: answer with its report.
+            twin = data.submission_key and (
+                Report.objects.filter(mini_app=mini_app, submission_key=data.submission_key).first()
             )
             if twin:
                 return twin
@@ -142,18 +139,7 @@ def report_submit(
 
 
 @transaction.atomic
-def _create_report(
-    *,
-    mini_app,
-    data,
-    screenshots,
-    source,
-    submission_key,
-    submission_fingerprint,
-    created_at,
-    stored_files,
-    also,
-) -> Report:
+def _create_report(*, mini_app, data, created_at, stored_files, also) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
         category=data.category,
@@ -162,13 +148,13 @@ def _create_report(
         order_id=data.order_id if data.category == Category.PAYMENT else "",
         contact_email=data.contact_email,
         open_id=data.open_id,
-        source=source,
+        source=data.source,
         created_at=created_at,
         due_at=Report.due_from(created_at),
-        submission_key=submission_key,
-        submission_fingerprint=submission_fingerprint,
+        submission_key=data.submission_key,
+        submission_fingerprint=data.submission_fingerprint,
     )
-    for position, image in enumerate(screenshots):
+    for position, image in enumerate(data.screenshots):
         screenshot_store(
             shot=Screenshot(report=report, position=position), image=image, stored=stored_files
         )
