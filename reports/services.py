@@ -4,9 +4,10 @@ Views, the API, admin actions and Celery tasks all call these: one rule, one pla
 """
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import (
@@ -249,38 +250,28 @@ def _handle(
     return current
 
 
-def report_resolve(
+def report_handle(
     *,
     report: Report,
     actor: AbstractBaseUser | None,
+    status: str,
     notes: str | None = None,
     expected_version: int | None = None,
 ) -> Report:
+    """Resolve or dismiss (`status`) a pending report; notes typed with it are saved with it."""
     return _handle(
         report=report,
         actor=actor,
-        status=Status.RESOLVED,
-        kind=Kind.RESOLVED,
+        status=status,
+        kind=HANDLED_KINDS[status],
         notes=notes,
         expected_version=expected_version,
     )
 
 
-def report_dismiss(
-    *,
-    report: Report,
-    actor: AbstractBaseUser | None,
-    notes: str | None = None,
-    expected_version: int | None = None,
-) -> Report:
-    return _handle(
-        report=report,
-        actor=actor,
-        status=Status.DISMISSED,
-        kind=Kind.DISMISSED,
-        notes=notes,
-        expected_version=expected_version,
-    )
+HANDLED_KINDS = {Status.RESOLVED: Kind.RESOLVED, Status.DISMISSED: Kind.DISMISSED}
+report_resolve = partial(report_handle, status=Status.RESOLVED)
+report_dismiss = partial(report_handle, status=Status.DISMISSED)
 
 
 def report_reopen(
@@ -454,3 +445,78 @@ def report_decision_change(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
         )
     return current
+
+
+# --- Many at once: the console's bulk action and the admin actions
+
+BULK_LIMIT = 500  # one request stays short; the developer repeats for more
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the IDs of the reports it changed, and of those it left as
+    they were, each with the reason (handled or edited by someone else meanwhile)."""
+
+    handled: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self, *, done: str, noun: str) -> tuple[str, str]:
+        """The two lines a person reads: "Resolved 2 reports." and, if any, the ones left as
+        they were by ID with the reason (at most 10 named)."""
+        count = len(self.handled)
+        handled = f"{done} {count} {noun}{'s' if count != 1 else ''}."
+        if not self.conflicts:
+            return handled, ""
+        named = "; ".join(f"{report_id}: {why}" for report_id, why in self.conflicts[:10])
+        more = len(self.conflicts) - 10
+        return handled, (
+            f"{len(self.conflicts)} left as they were ({named}"
+            f"{f'; and {more} more' if more > 0 else ''})."
+        )
+
+
+REFUSALS: tuple[type[Exception], ...] = (ReportConflict, ReportRuleError)
+
+
+def each_changed(
+    items: Iterable,
+    *,
+    change: Callable[[object], object],
+    report_id: Callable[[object], str],
+    refusals: tuple[type[Exception], ...] = REFUSALS,
+) -> BulkResult:
+    """Apply `change` to each item in its own transaction: each is changed wholly or not at
+    all, and one refused (`refusals`: a conflict, a rule) leaves the others to go ahead."""
+    result = BulkResult()
+    for item in items:
+        try:
+            with transaction.atomic():
+                change(item)
+        except refusals as error:
+            result.conflicts.append((report_id(item), getattr(error, "message", str(error))))
+        else:
+            result.handled.append(report_id(item))
+    return result
+
+
+def note_appended(notes: str, note: str) -> str:
+    """A bulk note is added below the existing notes, never over them."""
+    return f"{notes}\n\n{note}" if notes else note
+
+
+def reports_bulk_handle(
+    *, reports: Iterable[Report], actor: AbstractBaseUser | None, status: str, note: str = ""
+) -> BulkResult:
+    """Resolve or dismiss many reports, each through report_handle (its own history lines,
+    its own check that nobody changed it since it was read)."""
+    return each_changed(
+        reports,
+        change=lambda report: report_handle(
+            report=report,
+            actor=actor,
+            status=status,
+            notes=note_appended(report.notes, note) if note else None,
+            expected_version=report.version,
+        ),
+        report_id=lambda report: report.report_id,
+    )

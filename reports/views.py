@@ -22,7 +22,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .bulk import BULK_LIMIT, reports_bulk_handle
 from .export import export_csv_lines, reports_for_export
 from .filters import SORT_COLUMNS, SORT_LABELS
 from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
@@ -43,12 +42,14 @@ from .selectors import (
     with_deadlines,
 )
 from .services import (
+    BULK_LIMIT,
     ReportConflict,
     ReportRuleError,
     report_dismiss,
     report_notes_edit,
     report_reopen,
     report_resolve,
+    reports_bulk_handle,
 )
 
 LIST_TEMPLATE = "reports/report_list.html"
@@ -332,18 +333,16 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         limit=BULK_LIMIT,
     )
     result = reports_bulk_handle(
-        reports=reports, actor=request.user, action=data["action"], note=data["note"]
+        reports=reports,
+        actor=request.user,
+        status=Status.RESOLVED if data["action"] == "resolve" else Status.DISMISSED,
+        note=data["note"],
     )
-    verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
-    count = len(result.handled)
-    messages.success(request, f"{verb} {count} report{'s' if count != 1 else ''}.")
-    if result.skipped:
-        messages.warning(
-            request,
-            f"{len(result.skipped)} left as they were: already handled, or changed by someone "
-            f"else meanwhile ({', '.join(result.skipped[:10])}"
-            f"{', …' if len(result.skipped) > 10 else ''}).",
-        )
+    done = "Resolved" if data["action"] == "resolve" else "Dismissed"
+    handled, conflicts = result.summary(done=done, noun="report")
+    messages.success(request, handled)
+    if conflicts:
+        messages.warning(request, conflicts)
     if data["all_matching"] and len(reports) == BULK_LIMIT:
         messages.info(
             request,
