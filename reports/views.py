@@ -31,6 +31,7 @@ from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
+    console_nav,
     mini_app_for_member,
     mini_apps_for_user,
     report_for_member,
@@ -179,6 +180,8 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         **_list_links(request.GET, page),
         **_timezone_context(request),
     }
+    if not fragment:
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
     return _varies_on_htmx(render(request, template, context))
 
@@ -218,7 +221,11 @@ def _panel(
         "categories": Category,
         **_timezone_context(request),
     }
-    template = PANEL_TEMPLATE + "#panel" if _fragment(request) else PANEL_TEMPLATE
+    if _fragment(request):
+        template = PANEL_TEMPLATE + "#panel"
+    else:
+        template = PANEL_TEMPLATE
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     return _varies_on_htmx(render(request, template, context, status=status))
 
 
@@ -431,5 +438,6 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         "membership": membership,
         "mini_app": membership.mini_app,
         "user_email": request.user.email,
+        "console_nav": console_nav(mini_app=membership.mini_app, path=request.path),
     }
     return render(request, "reports/preferences.html", context)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.models import Category, Report, Status
 from reports.screenshots import screenshot_response
+from reports.selectors import report_status_boxes
 from reports.services import ReportNotSaved
 
 from . import selectors, services
@@ -206,6 +207,8 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "status_url": request.build_absolute_uri(services.report_status_path(report)),
             "response_hours": settings.REPORT_RESPONSE_HOURS,
             "is_pending": report.status == Status.PENDING,
+            # What appeals adds (the appeal box), read here: the template does not query.
+            "status_boxes": report_status_boxes(report=report),
         },
     )
     # The page carries a secret link: keep it out of shared caches. Other sites never see it
