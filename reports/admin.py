@@ -179,21 +179,16 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Resolve selected pending reports")
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        result = services.reports_bulk_handle(
-            reports=queryset.select_related("handled_by"),
-            actor=request.user,
-            status=Status.RESOLVED,
-        )
-        bulk_result_message(self, request, result, done="Resolved", noun="report")
+        self._handle_selected(request, queryset, Status.RESOLVED, done="Resolved")
 
     @admin.action(description="Dismiss selected pending reports")
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        result = services.reports_bulk_handle(
-            reports=queryset.select_related("handled_by"),
-            actor=request.user,
-            status=Status.DISMISSED,
-        )
-        bulk_result_message(self, request, result, done="Dismissed", noun="report")
+        self._handle_selected(request, queryset, Status.DISMISSED, done="Dismissed")
+
+    def _handle_selected(self, request, queryset, status: str, *, done: str) -> None:
+        reports = queryset.select_related("handled_by")
+        result = services.reports_bulk_handle(reports=reports, actor=request.user, status=status)
+        bulk_result_message(self, request, result, done=done, noun="report")
 
 
 def bulk_result_message(model_admin, request, result, *, done: str, noun: str) -> None:
