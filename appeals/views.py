@@ -8,7 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.request_guards import request_body_limit
+from reports.request_guards import not_saved_page, request_body_limit
 from reports.screenshots import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
 from reports.selectors import (
     console_nav,
@@ -63,15 +63,8 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
                 eligibility = selectors.appeal_eligibility(report=report)
                 form = None
             except services.AppealNotSaved:
-                # A page that needs no database: it may be the database that just failed.
-                response = render(
-                    request,
-                    "appeals/not_saved.html",
-                    {"report": report, "mini_app": report.mini_app},
-                    status=503,
-                )
-                response["Retry-After"] = "60"
-                return response
+                context = {"report": report, "mini_app": report.mini_app}
+                return not_saved_page(request, "appeals/not_saved.html", context)
             else:
                 messages.success(
                     request, _("Your appeal was sent. We e-mailed you a confirmation.")

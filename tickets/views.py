@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from reports.models import Category, Report, Status
+from reports.request_guards import not_saved_page
 from reports.screenshots import screenshot_response
 from reports.selectors import report_status_boxes
 from reports.services import ReportNotSaved
@@ -149,15 +150,8 @@ def _file_report(
             tz_name=tz_name,
         )
     except ReportNotSaved:
-        # A page that needs no database: it may be the database that just failed.
-        response = render(
-            request,
-            "tickets/not_saved.html",
-            {"mini_app": mini_app, "category": form.category},
-            status=503,
-        )
-        response["Retry-After"] = "60"
-        return response
+        context = {"mini_app": mini_app, "category": form.category}
+        return not_saved_page(request, "tickets/not_saved.html", context)
     report = outcome.report
     if outcome.link_emailed:
         # Matched by e-mail only: the service sent the link there; the page does not show it.
