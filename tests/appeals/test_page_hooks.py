@@ -117,13 +117,3 @@ def test_the_console_nav_shows_the_open_count_without_a_template_query(
     response, in_template = get_counting_template_queries(client, url, template_name)
     assert in_template == []
     assert '<span class="badge" aria-label="1 open">1</span>' in response.content.decode()
-
-
-def test_the_console_nav_is_not_shown_on_the_help_center_to_a_signed_in_developer(
-    client, outsider, mini_app, resolved_report, make_appeal
-):
-    # It used to be, with another app's open-appeals count, to any signed-in user.
-    make_appeal(resolved_report)
-    client.force_login(outsider)
-    html = client.get(reverse("tickets:help_home", kwargs={"app_slug": mini_app.slug}))
-    assert 'aria-label="Console"' not in html.content.decode()
