@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from .models import Report
+from .models import MiniApp, Report
+from .roles import HANDLING_ROLES, role_require
 from .services import ReportConflict, report_dismiss, report_resolve
 
 BULK_LIMIT = 500  # one request stays short; the developer repeats for more
@@ -25,8 +26,15 @@ def note_appended(notes: str, note: str) -> str:
 
 
 def reports_bulk_handle(
-    *, reports: list[Report], actor: AbstractBaseUser, action: str, note: str = ""
+    *,
+    mini_app: MiniApp,
+    reports: list[Report],
+    actor: AbstractBaseUser,
+    action: str,
+    note: str = "",
 ) -> BulkResult:
+    # Checked once up front, so an empty selection is refused to a viewer too.
+    role_require(actor=actor, mini_app_id=mini_app.pk, roles=HANDLING_ROLES)
     service = {"resolve": report_resolve, "dismiss": report_dismiss}[action]
     result = BulkResult()
     for report in reports:

@@ -332,7 +332,11 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         limit=BULK_LIMIT,
     )
     result = reports_bulk_handle(
-        reports=reports, actor=request.user, action=data["action"], note=data["note"]
+        mini_app=mini_app,
+        reports=reports,
+        actor=request.user,
+        action=data["action"],
+        note=data["note"],
     )
     verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
     count = len(result.handled)

@@ -22,8 +22,21 @@ from tests.tickets.api_client import signed_headers
 
 pytestmark = pytest.mark.django_db
 
-VISITORS = ("anonymous", "key_ok", "key_bad", "member", "outsider", "inactive", "staff")
+VISITORS = (
+    "anonymous",
+    "key_ok",
+    "key_bad",
+    "owner",
+    "handler",
+    "viewer",
+    "outsider",
+    "inactive",
+    "staff",
+)
 KEYED = ("key_ok", "key_bad")
+# The members of acme, one per role (reports.models.MemberRole).
+MEMBERS = ("owner", "handler", "viewer")
+SIGNED_IN = (*MEMBERS, "outsider", "staff")
 DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
 REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
@@ -47,6 +60,7 @@ IMAGE = Expect(200, "image")
 LOGIN = Expect(302, "login")
 ADMIN_LOGIN = Expect(302, "admin_login")
 NOT_FOUND = Expect(404)
+FORBIDDEN = Expect(403)  # a member whose role does not allow the change: nothing changes
 UNSIGNED = Expect(401)
 
 
@@ -54,9 +68,33 @@ def cells(default: Expect, **by_visitor: Expect) -> dict[str, Expect]:
     return {visitor: by_visitor.get(visitor, default) for visitor in VISITORS}
 
 
-def console(member: Expect, *, staff: Expect = NOT_FOUND) -> dict[str, Expect]:
-    """A per-app console URL: members only; everyone signed out goes to sign in."""
-    return cells(LOGIN, member=member, outsider=NOT_FOUND, staff=staff)
+def console(
+    member: Expect,
+    *,
+    handler: Expect | None = None,
+    viewer: Expect | None = None,
+    staff: Expect = NOT_FOUND,
+) -> dict[str, Expect]:
+    """A per-app console URL: members only (each role as `member` unless told otherwise);
+    everyone signed out goes to sign in."""
+    return cells(
+        LOGIN,
+        owner=member,
+        handler=member if handler is None else handler,
+        viewer=member if viewer is None else viewer,
+        outsider=NOT_FOUND,
+        staff=staff,
+    )
+
+
+def handling(allowed: Expect) -> dict[str, Expect]:
+    """A handling POST (reports, appeals): owners and handlers; a viewer is refused."""
+    return console(allowed, viewer=FORBIDDEN)
+
+
+def managing(allowed: Expect) -> dict[str, Expect]:
+    """A POST that manages the app (team, settings, secrets): owners only."""
+    return console(allowed, handler=FORBIDDEN, viewer=FORBIDDEN)
 
 
 def keyed(right: Expect) -> dict[str, Expect]:
@@ -90,6 +128,14 @@ def _report_state(w) -> tuple:
     )
 
 
+def _notification_state(w) -> tuple:
+    return tuple(
+        Membership.objects.filter(mini_app=w.app)
+        .order_by("pk")
+        .values_list("email_past_due", "email_due_soon")
+    )
+
+
 def _appeal_state(w) -> tuple:
     return (_report_state(w), Appeal.objects.get(pk=w.appeal.pk).state)
 
@@ -101,7 +147,7 @@ def _action(name: str, report_attr: str, member: Expect = Expect(302, "/console/
         method="post",
         path=lambda w: _rv(name, "acme", getattr(w, report_attr).report_id),
         data=lambda w: {"version": getattr(w, report_attr).version, "notes": "Member's note."},
-        expect=console(member),
+        expect=handling(member),
         mutates=_report_state,
     )
 
@@ -115,7 +161,7 @@ ROWS = [
         marker=lambda w: "Acme Shop",
         expect=cells(
             LOGIN,
-            member=Expect(302, "/console/acme/reports/"),
+            **dict.fromkeys(MEMBERS, Expect(302, "/console/acme/reports/")),
             outsider=Expect(302, "/console/globex/reports/"),
             staff=Expect(200),  # no app of their own: the empty console, nothing of acme's
         ),
@@ -151,7 +197,7 @@ ROWS = [
         path=lambda w: _rv("reports:reports_bulk", "acme"),
         data=lambda w: {"action": "resolve", "selected": w.pending.report_id, "note": "Bulk."},
         mutates=_report_state,
-        expect=console(Expect(302, "/console/acme/reports/")),
+        expect=handling(Expect(302, "/console/acme/reports/")),
     ),
     Row(
         "reports_export_csv",
@@ -177,7 +223,7 @@ ROWS = [
         path=lambda w: _rv("reports:timezone"),
         marker=lambda w: 'name="timezone"',
         # Not per app: any signed-in developer picks their own zone; no tenant data on it.
-        expect=cells(LOGIN, member=OK, outsider=OK, staff=OK),
+        expect=cells(LOGIN, **dict.fromkeys(SIGNED_IN, OK)),
     ),
     Row(
         "notification_preferences",
@@ -185,6 +231,16 @@ ROWS = [
         path=lambda w: _rv("reports:notification_preferences", "acme"),
         marker=lambda w: "Acme Shop",
         expect=console(OK),
+    ),
+    Row(
+        "notification_preferences_save",
+        "reports:notification_preferences",
+        method="post",
+        path=lambda w: _rv("reports:notification_preferences", "acme"),
+        data=lambda w: {},  # both boxes unticked
+        # The member's own choices, not the app's state: every role may change their own.
+        mutates=_notification_state,
+        expect=console(Expect(302, "/console/acme/notifications/")),
     ),
     # --- Appeals, developer side
     Row(
@@ -209,7 +265,7 @@ ROWS = [
         data=lambda w: {"decision": "uphold", "reply": "The refund was sent on the 3rd."},
         marker=lambda w: REASON,
         mutates=_appeal_state,
-        expect=console(Expect(302, "/console/acme/appeals/")),
+        expect=handling(Expect(302, "/console/acme/appeals/")),
     ),
     Row(
         "appeal_screenshot",
@@ -379,9 +435,7 @@ ROWS = [
         path=lambda w: _rv("login"),
         marker=lambda w: 'for="id_username"',
         # redirect_authenticated_user: someone signed in goes straight to the console.
-        expect=cells(
-            OK, **dict.fromkeys(("member", "outsider", "staff"), Expect(302, "/console/"))
-        ),
+        expect=cells(OK, **dict.fromkeys(SIGNED_IN, Expect(302, "/console/"))),
     ),
     Row(
         "logout",
@@ -429,7 +483,9 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def world(make_report, make_user, mini_app, other_app, owner, outsider, screenshot):
+def world(
+    make_report, make_user, mini_app, other_app, owner, teammate, viewer, outsider, screenshot
+):
     from appeals.services import appeal_submit
 
     pending = make_report(
@@ -454,7 +510,14 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
     staff = get_user_model().objects.create_superuser(
         username="root@reportdesk.example", email="root@reportdesk.example", password="x" * 20
     )
-    users = {"member": owner, "outsider": outsider, "inactive": inactive, "staff": staff}
+    users = {
+        "owner": owner,
+        "handler": teammate,
+        "viewer": viewer,
+        "outsider": outsider,
+        "inactive": inactive,
+        "staff": staff,
+    }
     return SimpleNamespace(
         app=mini_app,
         pending=pending,
