@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from reports import health
 from reports.login_throttle import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
+from reports.team.views import invitation_accept
 
 # Repeated failed sign-ins lock the username + address pair out, on the admin login too.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -22,6 +23,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/invitations/<str:token>/", invitation_accept, name="invitation_accept"),
     path("console/", include("reports.urls")),
     path("", include("tickets.urls")),
     path("", include("appeals.urls")),

@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, Membership, Report
+from reports.models import Category, Invitation, Membership, Report
 from reports.services import report_dismiss, report_resolve
+from reports.team.services import token_hash
 from tests.tickets.api_client import signed_headers
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,7 @@ SIGNED_IN = (*MEMBERS, "outsider", "staff")
 DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
 REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
+INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,33 @@ def _notification_state(w) -> tuple:
         Membership.objects.filter(mini_app=w.app)
         .order_by("pk")
         .values_list("email_past_due", "email_due_soon")
+    )
+
+
+def _team_state(w) -> tuple:
+    return tuple(
+        Membership.objects.filter(mini_app=w.app).order_by("pk").values_list("user_id", "role")
+    )
+
+
+def _invitation_state(w) -> tuple:
+    return tuple(
+        Invitation.objects.filter(mini_app=w.app)
+        .order_by("pk")
+        .values_list("email", "token_hash", "revoked_at", "accepted_at")
+    )
+
+
+def _team_action(name: str, target: Callable, data: Callable, mutates: Callable) -> Row:
+    return Row(
+        id=name.split(":")[1],
+        name=name,
+        method="post",
+        path=lambda w: _rv(name, "acme", target(w)),
+        data=data,
+        marker=lambda w: "invitee@example.org",
+        mutates=mutates,
+        expect=managing(Expect(302, "/console/acme/team/")),
     )
 
 
@@ -241,6 +270,67 @@ ROWS = [
         # The member's own choices, not the app's state: every role may change their own.
         mutates=_notification_state,
         expect=console(Expect(302, "/console/acme/notifications/")),
+    ),
+    # --- The team (reports/team/): everyone reads it, owners change it
+    Row(
+        "team",
+        "reports:team",
+        path=lambda w: _rv("reports:team", "acme"),
+        marker=lambda w: "teammate@acme.example",
+        expect=console(OK),
+    ),
+    Row(
+        "team_invite",
+        "reports:team_invite",
+        method="post",
+        path=lambda w: _rv("reports:team_invite", "acme"),
+        data=lambda w: {"email": "second.invitee@example.org", "role": "handler"},
+        marker=lambda w: "second.invitee@example.org",
+        mutates=_invitation_state,
+        expect=managing(Expect(302, "/console/acme/team/")),
+    ),
+    _team_action("reports:invitation_resend", lambda w: w.invitation.pk, None, _invitation_state),
+    _team_action("reports:invitation_revoke", lambda w: w.invitation.pk, None, _invitation_state),
+    _team_action(
+        "reports:member_role",
+        lambda w: w.app.memberships.get(user__email="teammate@acme.example").pk,
+        lambda w: {"role": "viewer"},
+        _team_state,
+    ),
+    _team_action(
+        "reports:member_remove",
+        lambda w: w.app.memberships.get(user__email="viewer@acme.example").pk,
+        None,
+        _team_state,
+    ),
+    # The invitation link: whoever holds it sees the invitation; only the invited address
+    # joins (a wrong signed-in account is told so, and its POST refused).
+    Row(
+        "invitation_page",
+        "invitation_accept",
+        path=lambda w: _rv("invitation_accept", INVITATION_TOKEN),
+        marker=lambda w: "Join Acme Shop",
+        expect=cells(OK),
+    ),
+    Row(
+        "invitation_accept_new_account",
+        "invitation_accept",
+        method="post",
+        path=lambda w: _rv("invitation_accept", INVITATION_TOKEN),
+        data=lambda w: {
+            "name": "Invited Person",
+            "password1": "a long new passphrase 42",
+            "password2": "a long new passphrase 42",
+        },
+        mutates=_team_state,
+        expect=cells(Expect(302, "/console/acme/reports/"), **dict.fromkeys(SIGNED_IN, FORBIDDEN)),
+    ),
+    Row(
+        "invitation_bad_token",
+        "invitation_accept",
+        path=lambda w: _rv("invitation_accept", "not-a-token"),
+        marker=lambda w: "invitee@example.org",
+        expect=cells(NOT_FOUND),
     ),
     # --- Appeals, developer side
     Row(
@@ -507,6 +597,14 @@ def world(
     globex_report = make_report(app=other_app, details="Globex tenant data")
     inactive = make_user("gone@acme.example", is_active=False)
     Membership.objects.create(mini_app=mini_app, user=inactive)
+    invitation = Invitation.objects.create(
+        mini_app=mini_app,
+        email="invitee@example.org",
+        role="handler",
+        token_hash=token_hash(INVITATION_TOKEN),
+        invited_by=owner,
+        expires_at=Invitation.VALID_FOR + Invitation._meta.get_field("sent_at").default(),
+    )
     staff = get_user_model().objects.create_superuser(
         username="root@reportdesk.example", email="root@reportdesk.example", password="x" * 20
     )
@@ -523,6 +621,7 @@ def world(
         pending=pending,
         handled=Report.objects.get(pk=handled.pk),
         appeal=appeal,
+        invitation=invitation,
         dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
         globex_report=globex_report,
