@@ -268,3 +268,34 @@ def member_remove(*, membership: Membership, actor: AbstractBaseUser | None) -> 
             email=membership.user.email,
             role=membership.role,
         )
+
+
+# --- A new mini app and its first owner (the admin's add form, `manage.py app_create`)
+
+
+def mini_app_first_owner_invite(
+    *, mini_app: MiniApp, owner_email: str, actor: AbstractBaseUser | None
+) -> Invitation:
+    """Record the app's creation and invite its first owner (an existing account joins by
+    signing in from the link, a new person sets a password)."""
+    with transaction.atomic():
+        app_event_record(mini_app=mini_app, kind=Kind.APP_CREATED, actor=actor, name=mini_app.name)
+        # Sent by the system: the installation admin is not a member of the app.
+        return invitation_create(
+            mini_app=mini_app, actor=None, email=owner_email, role=MemberRole.OWNER
+        )
+
+
+def mini_app_create(
+    *, name: str, slug: str, support_email: str, owner_email: str, actor=None
+) -> tuple[MiniApp, Invitation]:
+    """A mini app and the invitation of its first owner, together or not at all. Raises
+    django.core.exceptions.ValidationError for a bad name, slug or address."""
+    with transaction.atomic():
+        mini_app = MiniApp(name=name, slug=slug, support_email=support_email)
+        mini_app.full_clean()
+        mini_app.save()
+        invitation = mini_app_first_owner_invite(
+            mini_app=mini_app, owner_email=owner_email, actor=actor
+        )
+    return mini_app, invitation
