@@ -4,6 +4,7 @@ Thin: mini_app_for_member (a 404 for non-members), then a selector or a service;
 check the role, so a handler's or viewer's POST is a 403 whatever the page showed.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -187,7 +188,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except services.TeamRuleError as error:
             form.add_error(None, str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
             return _welcome(request, invitation)
     status = 400 if form.is_bound else 200
     return render(request, ACCEPT_TEMPLATE, {**context, "form": form}, status=status)
