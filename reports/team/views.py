@@ -159,7 +159,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request, ACCEPT_TEMPLATE, {"state": state, "invitation": invitation}, status=status
         )
-    context = {"state": "open", "invitation": invitation, "mini_app": invitation.mini_app}
+    # Not "mini_app": base.html would show that app's console navigation (and its open
+    # appeals count) to whoever holds the link.
+    context = {"state": "open", "invitation": invitation, "invited_app": invitation.mini_app}
     user = request.user
     if user.is_authenticated:
         if services.email_normalize(user.email or user.get_username()) != invitation.email:

@@ -161,6 +161,8 @@ def test_the_wrong_signed_in_account_is_told_and_cannot_join(client, owner, mini
     page = client.get(path).content.decode()
     assert "You are signed in as <strong>outsider@globex.example</strong>" in page
     assert "this invitation is for <strong>new.person@example.org</strong>" in page
+    # The invited app's console navigation is not shown to someone who is not its member.
+    assert 'aria-label="Console"' not in page and "/console/acme/" not in page
     assert client.post(path).status_code == 403
     assert not Membership.objects.filter(user=outsider, mini_app=mini_app).exists()
     assert Invitation.objects.get().accepted_at is None
