@@ -263,7 +263,7 @@ def signing_secret_rotate(
 # --- The Integration page's test report
 
 
-def test_report_send(*, mini_app: MiniApp, actor: AbstractBaseUser) -> Report:
+def report_test_file(*, mini_app: MiniApp, actor: AbstractBaseUser) -> Report:
     """File a report marked as a test through the real submission service (report_submit).
 
     It is a normal report (listed, due, handled like any other): the team sees the whole path a

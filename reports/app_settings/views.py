@@ -277,7 +277,7 @@ def integration(request: HttpRequest, app_slug: str) -> HttpResponse:
 @require_POST
 def test_report(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
-    report = services.test_report_send(mini_app=mini_app, actor=request.user)
+    report = services.report_test_file(mini_app=mini_app, actor=request.user)
     messages.success(
         request,
         f"Test report {report.report_id} filed. It is in User reports like any other: "
