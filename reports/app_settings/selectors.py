@@ -35,7 +35,8 @@ def help_center_content(*, mini_app: MiniApp, language: str, query: str = "") ->
     ) or ""
     entries = FaqEntry.objects.filter(mini_app=mini_app, language=language)
     total = entries.count()
-    words = query.split()[:SEARCH_MAX_WORDS]
+    # A NUL cannot be in a PostgreSQL text literal (an error, not a miss): a word break here.
+    words = query.replace("\x00", " ").split()[:SEARCH_MAX_WORDS]
     for word in words:
         entries = entries.filter(Q(question__icontains=word) | Q(answer__icontains=word))
     return HelpContent(intro=intro, faq=list(entries), query=" ".join(words), total=total)
