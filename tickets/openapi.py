@@ -231,6 +231,8 @@ def openapi_spec() -> dict:
                 "X-Reportdesk-Signature the hex HMAC-SHA256, keyed with the app's signing "
                 'secret, of the timestamp, a ".", and the exact request body (empty for GET). '
                 "Requests more than 5 minutes off, and repeats of a signed POST, are refused. "
+                "After the secret is rotated (console, Settings), the previous secret is still "
+                "accepted for 24 hours, then refused. "
                 "Every error, on any path under /api/v1/, is a JSON Error."
             ),
         },
