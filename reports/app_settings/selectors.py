@@ -49,16 +49,25 @@ class SettingsPage:
     previous_secret_until: datetime | None
 
 
+@dataclass
+class SecretState:
+    previous_secret_until: datetime | None  # None: no previous secret is accepted now
+
+
+def secret_state(*, mini_app: MiniApp, now: datetime) -> SecretState:
+    until = previous_secret_valid_until(mini_app=mini_app)
+    return SecretState(previous_secret_until=until if until > now else None)
+
+
 def settings_page(*, mini_app: MiniApp, now: datetime) -> SettingsPage:
     intros = dict(HelpIntro.objects.filter(mini_app=mini_app).values_list("language", "text"))
     faq_by_language = {language: [] for language in HelpLanguage.values}
     for entry in FaqEntry.objects.filter(mini_app=mini_app):
         faq_by_language[entry.language].append(entry)
-    until = previous_secret_valid_until(mini_app=mini_app)
     return SettingsPage(
         intros=intros,
         faq_by_language=faq_by_language,
-        previous_secret_until=until if until > now else None,
+        previous_secret_until=secret_state(mini_app=mini_app, now=now).previous_secret_until,
     )
 
 

@@ -127,13 +127,14 @@ def support_email_verify(request: HttpRequest, token: str) -> HttpResponse:
     try:
         if request.method == "POST":
             mini_app = services.support_email_verify(token=token)
-            return render(request, template, {"mini_app": mini_app, "state": "verified"})
+            return render(request, template, {"verified_app": mini_app, "state": "verified"})
         mini_app = services.support_email_link_check(token=token)
     except services.VerificationLinkExpired:
         return render(request, template, {"state": "expired"}, status=410)
     except services.VerificationLinkInvalid:
         return render(request, template, {"state": "invalid"}, status=404)
-    return render(request, template, {"mini_app": mini_app, "state": "confirm"})
+    # Not "mini_app": the page is public, and base.html shows that app's console menu.
+    return render(request, template, {"verified_app": mini_app, "state": "confirm"})
 
 
 @login_required
@@ -240,10 +241,9 @@ def _integration_render(
     request: HttpRequest, mini_app: MiniApp, *, status: int = 200, **extra
 ) -> HttpResponse:
     api_base = f"{settings.SITE_URL}/api/v1/apps/{mini_app.slug}"
-    page = selectors.settings_page(mini_app=mini_app, now=timezone.now())
     context = {
         "mini_app": mini_app,
-        "page": page,
+        "page": selectors.secret_state(mini_app=mini_app, now=timezone.now()),
         "site_url": settings.SITE_URL,
         "api_base": api_base,
         "help_url": settings.SITE_URL + reverse("tickets:help_home", args=[mini_app.slug]),
