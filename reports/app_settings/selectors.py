@@ -47,16 +47,27 @@ class SettingsPage:
     intros: dict[str, str]
     faq_by_language: dict[str, list[FaqEntry]]
     previous_secret_until: datetime | None
+    rotation_stamp: str
 
 
 @dataclass
 class SecretState:
     previous_secret_until: datetime | None  # None: no previous secret is accepted now
+    rotation_stamp: str  # sent back with "Rotate", so a double-click rotates once
+
+
+def rotation_stamp(mini_app: MiniApp) -> str:
+    """The app's last rotation time as the Rotate form sends it back ("" before the first)."""
+    rotated_at = mini_app.signing_secret_rotated_at
+    return rotated_at.isoformat() if rotated_at else ""
 
 
 def secret_state(*, mini_app: MiniApp, now: datetime) -> SecretState:
     until = previous_secret_valid_until(mini_app=mini_app)
-    return SecretState(previous_secret_until=until if until > now else None)
+    return SecretState(
+        previous_secret_until=until if until > now else None,
+        rotation_stamp=rotation_stamp(mini_app),
+    )
 
 
 def settings_page(*, mini_app: MiniApp, now: datetime) -> SettingsPage:
@@ -67,7 +78,7 @@ def settings_page(*, mini_app: MiniApp, now: datetime) -> SettingsPage:
     return SettingsPage(
         intros=intros,
         faq_by_language=faq_by_language,
-        previous_secret_until=secret_state(mini_app=mini_app, now=now).previous_secret_until,
+        **vars(secret_state(mini_app=mini_app, now=now)),
     )
 
 

@@ -29,6 +29,7 @@ from ..outbox import email_enqueue
 from ..roles import HANDLING_ROLES, MANAGING_ROLES, role_require
 from ..services import ReportInput, app_event_record, report_submit
 from ..signing import open_id_link_query
+from .selectors import rotation_stamp
 
 Kind = AppEvent.Kind
 # A verification link stays usable this long; a new link (or a new address) replaces it.
@@ -237,19 +238,32 @@ def signing_secret_reveal(*, mini_app: MiniApp, actor: AbstractBaseUser | None) 
     return MiniApp.objects.values_list("signing_secret", flat=True).get(pk=mini_app.pk)
 
 
+class SecretRotatedMeanwhile(Exception):
+    """The secret was rotated after the page asking for this rotation was shown."""
+
+
 @transaction.atomic
 def signing_secret_rotate(
-    *, mini_app: MiniApp, actor: AbstractBaseUser | None, now: datetime | None = None
+    *,
+    mini_app: MiniApp,
+    actor: AbstractBaseUser | None,
+    seen_rotated_at: str | None = None,
+    now: datetime | None = None,
 ) -> MiniApp:
     """A new secret, active at once; the one it replaces keeps signing for SECRET_GRACE.
 
     A second rotation within the grace period drops the oldest secret at once: only the
-    secret just replaced stays accepted (reports.signing.secrets_accepted).
+    secret just replaced stays accepted (reports.signing.secrets_accepted). So a rotation
+    asked for from a page (seen_rotated_at: the rotation time that page showed, "" for none)
+    is refused with SecretRotatedMeanwhile if another one happened since: a double-click or
+    two owners at once must not cut off the secret the app's servers still use.
     """
     _owner_required(mini_app=mini_app, actor=actor)
     now = now or timezone.now()
     # Locked, so two owners rotating at once both keep a secret that really was current.
     current = MiniApp.objects.select_for_update().get(pk=mini_app.pk)
+    if seen_rotated_at is not None and seen_rotated_at != rotation_stamp(current):
+        raise SecretRotatedMeanwhile
     mini_app.previous_signing_secret = current.signing_secret
     mini_app.signing_secret = new_signing_secret()
     mini_app.signing_secret_rotated_at = now

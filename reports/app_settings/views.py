@@ -223,7 +223,19 @@ def secret_reveal(request: HttpRequest, app_slug: str) -> HttpResponse:
 @require_POST
 def secret_rotate(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = _app_for_owner(request, app_slug)
-    services.signing_secret_rotate(mini_app=mini_app, actor=request.user)
+    try:
+        services.signing_secret_rotate(
+            mini_app=mini_app,
+            actor=request.user,
+            seen_rotated_at=request.POST.get("rotated_at", ""),
+        )
+    except services.SecretRotatedMeanwhile:
+        messages.warning(
+            request,
+            "The secret was rotated a moment ago (a second click, or another owner), so it was "
+            "not rotated again: the previous secret keeps its 24 hours.",
+        )
+        return redirect(_back_to(request, mini_app) + "#signing-secret")
     until = mini_app.signing_secret_rotated_at + SECRET_GRACE
     messages.success(
         request,

@@ -352,3 +352,27 @@ def test_a_support_email_changed_in_the_admin_is_verified_too(admin_client, mini
     assert mini_app.support_email_shared == ""
     assert verification_link()
     assert mail.outbox[-1].to == ["desk@acme.example"]
+
+
+def test_a_double_click_on_rotate_rotates_once(client, owner, mini_app):
+    client.force_login(owner)
+    page = client.get(settings_url("app_settings")).content.decode()
+    stamp = re.search(r'name="rotated_at" value="([^"]*)"', page).group(1)
+    assert stamp == ""  # never rotated
+    client.post(settings_url("secret_rotate"), {"rotated_at": stamp})
+    first = MiniApp.objects.get(pk=mini_app.pk)
+    response = client.post(settings_url("secret_rotate"), {"rotated_at": stamp}, follow=True)
+    assert "was not rotated again" in response.content.decode()
+    second = MiniApp.objects.get(pk=mini_app.pk)
+    assert (second.signing_secret, second.previous_signing_secret) == (
+        first.signing_secret,
+        "s3cret",
+    )
+    assert kinds(mini_app) == [Kind.SECRET_ROTATED]
+    # The page now carries the new stamp, and warns that rotating again cuts the old secret.
+    page = client.get(settings_url("app_settings")).content.decode()
+    assert "Rotating again now stops the previous secret at once" in page
+    stamp = re.search(r'name="rotated_at" value="([^"]*)"', page).group(1)
+    client.post(settings_url("secret_rotate"), {"rotated_at": stamp})
+    third = MiniApp.objects.get(pk=mini_app.pk)
+    assert third.previous_signing_secret == first.signing_secret
