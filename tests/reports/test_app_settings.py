@@ -371,7 +371,7 @@ def test_a_double_click_on_rotate_rotates_once(client, owner, mini_app):
     assert kinds(mini_app) == [Kind.SECRET_ROTATED]
     # The page now carries the new stamp, and warns that rotating again cuts the old secret.
     page = client.get(settings_url("app_settings")).content.decode()
-    assert "Rotating again now stops the previous secret at once" in page
+    assert "Rotating again now refuses the previous secret at once" in page
     stamp = re.search(r'name="rotated_at" value="([^"]*)"', page).group(1)
     client.post(settings_url("secret_rotate"), {"rotated_at": stamp})
     third = MiniApp.objects.get(pk=mini_app.pk)
