@@ -376,3 +376,45 @@ def test_a_double_click_on_rotate_rotates_once(client, owner, mini_app):
     client.post(settings_url("secret_rotate"), {"rotated_at": stamp})
     third = MiniApp.objects.get(pk=mini_app.pk)
     assert third.previous_signing_secret == first.signing_secret
+
+
+OWNER_ONLY_POSTS = [
+    ("app_name", (), {"name": "Hijacked"}),
+    ("support_email", (), {"support_email": "thief@example.com"}),
+    ("support_email_resend", (), {}),
+    ("help_intro", ("en",), {"intro-en-text": "Hijacked"}),
+    ("faq_add", (), {"language": "en", "question": "Q?", "answer": "A.", "position": 1}),
+    ("faq_edit", ("ENTRY",), {"language": "en", "question": "Q?", "answer": "B.", "position": 1}),
+    ("faq_delete", ("ENTRY",), {}),
+    ("secret_reveal", (), {}),
+    ("secret_rotate", (), {}),
+]
+
+
+@pytest.mark.parametrize("member", ["teammate", "viewer"])
+@pytest.mark.parametrize(("name", "args", "data"), OWNER_ONLY_POSTS, ids=lambda v: str(v)[:20])
+def test_every_settings_change_is_refused_to_handlers_and_viewers(
+    client, request, member, mini_app, name, args, data
+):
+    entry = FaqEntry.objects.create(mini_app=mini_app, language="en", question="Q", answer="A")
+    args = tuple(entry.pk if arg == "ENTRY" else arg for arg in args)
+    client.force_login(request.getfixturevalue(member))
+    state = lambda: (  # noqa: E731
+        MiniApp.objects.values_list("name", "support_email", "signing_secret").get(pk=mini_app.pk),
+        list(FaqEntry.objects.values_list("question", "answer")),
+        list(HelpIntro.objects.values_list("text", flat=True)),
+        OutboundEmail.objects.count(),
+    )
+    before = state()
+    response = client.post(settings_url(name, *args), data)
+    assert response.status_code == 403
+    assert b"s3cret" not in response.content
+    assert state() == before and kinds(mini_app) == []
+
+
+def test_a_reveal_from_the_integration_page_answers_there(client, owner, mini_app):
+    client.force_login(owner)
+    response = client.post(settings_url("secret_reveal"), {"page": "integration"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "API quick start" in page and 'value="s3cret"' in page
