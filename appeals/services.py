@@ -98,17 +98,19 @@ def appeal_submit(
                     image=image,
                     stored=stored,
                 )
-            support_email = report.mini_app.support_email
+            # Only a verified address is shared (reports.models.MiniApp.support_email_shared).
+            support_email = report.mini_app.support_email_shared
             report_event_record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
-            report_event_record(
-                report,
-                Kind.SUPPORT_EMAIL_SHARED,
-                None,
-                now,
-                appeal=appeal.pk,
-                support_email=support_email,
-                shared_with=contact_email,
-            )
+            if support_email:
+                report_event_record(
+                    report,
+                    Kind.SUPPORT_EMAIL_SHARED,
+                    None,
+                    now,
+                    appeal=appeal.pk,
+                    support_email=support_email,
+                    shared_with=contact_email,
+                )
             _email_reporter_received(appeal=appeal, report=report)
             _email_members_new_appeal(appeal=appeal, report=report)
     except IntegrityError:

@@ -56,8 +56,8 @@ from PIL import Image  # noqa: E402
 
 from reports.models import Category, IssueType, MiniApp, OutboundEmail, Report  # noqa: E402
 from reports.services import ReportInput  # noqa: E402
+from reports.signing import api_signature, open_id_signature  # noqa: E402
 from tickets.selectors import report_find_duplicate  # noqa: E402
-from tickets.signing import api_signature, open_id_signature  # noqa: E402
 
 
 def seed() -> MiniApp:

@@ -53,7 +53,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tickets.signing import api_signature, open_id_signature  # noqa: E402
+from reports.signing import api_signature, open_id_signature  # noqa: E402
 
 BIN = ROOT / ".venv" / "bin"
 DB_NAME = "reportdesk_load"

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.utils.functional import cached_property
 
 from . import services
+from .app_settings.services import support_email_verification_send
 from .forms import validate_display_name
 from .models import (
     AppEvent,
@@ -71,7 +72,9 @@ class MiniAppAdminForm(forms.ModelForm):
 
     class Meta:
         model = MiniApp
-        fields = ["name", "slug", "support_email", "signing_secret", "created_at"]
+        # The signing secret is not a form field: it is never shown here in plain text, and
+        # owners reveal or rotate it on the console's Settings page (recorded each time).
+        fields = ["name", "slug", "support_email", "created_at"]
 
     def clean_owner_email(self) -> str:
         email = self.cleaned_data.get("owner_email", "")
@@ -91,6 +94,15 @@ class MiniAppAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "support_email"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    readonly_fields = [
+        "signing_secret_masked",
+        "signing_secret_rotated_at",
+        "support_email_verified_at",
+    ]
+
+    @admin.display(description="signing secret")
+    def signing_secret_masked(self, obj: MiniApp) -> str:
+        return obj.signing_secret_masked if obj.pk else "Made when the app is saved."
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
@@ -102,7 +114,21 @@ class MiniAppAdmin(admin.ModelAdmin):
         return self.inlines if obj is not None else []  # the first owner comes by invitation
 
     def save_model(self, request, obj, form, change) -> None:
+        # A new or changed support e-mail is shared with reporters only once verified.
+        email_changed = "support_email" in form.changed_data
+        if email_changed:
+            obj.support_email_verified_at = None
         super().save_model(request, obj, form, change)
+        if email_changed:
+            if change:
+                services.app_event_record(
+                    mini_app=obj,
+                    kind=AppEvent.Kind.SUPPORT_EMAIL_CHANGED,
+                    actor=request.user,
+                    before=form.initial.get("support_email", ""),
+                    after=obj.support_email,
+                )
+            support_email_verification_send(mini_app=obj, actor=None)
         if not change:
             invitation = mini_app_first_owner_invite(
                 mini_app=obj, owner_email=form.cleaned_data["owner_email"], actor=request.user

@@ -29,6 +29,10 @@ def new_signing_secret() -> str:
     return secrets.token_hex(32)
 
 
+def mask_secret(value: str) -> str:
+    return f"••••••••{value[-4:]}" if value else ""
+
+
 class Category(models.TextChoices):
     # The values are the URL slugs of the help-center forms (/help/<app>/new/<category>/).
     EXPERIENCE = "experience", "Experience and usage"
@@ -69,6 +73,14 @@ class MiniApp(models.Model):
         default=new_signing_secret,
         help_text="Signs Open ID links and API requests. Keep it on the mini app's server.",
     )
+    # After a rotation the previous secret still signs for SECRET_GRACE (reports.signing).
+    previous_signing_secret = models.CharField(max_length=128, blank=True, editable=False)
+    signing_secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The support e-mail is shared with reporters only once someone proved they read it.
+    support_email_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # SHA-256 of the single-use verification link's token (the token itself is only e-mailed).
+    support_email_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    support_email_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="mini_apps"
     )
@@ -80,6 +92,16 @@ class MiniApp(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def support_email_shared(self) -> str:
+        """The address reporters may see: the support e-mail once verified, else ""."""
+        return self.support_email if self.support_email_verified_at else ""
+
+    @property
+    def signing_secret_masked(self) -> str:
+        # The last 4 characters, so a developer can tell which secret their server holds.
+        return mask_secret(self.signing_secret)
 
     # The selectors that fetch an app for one member annotate their role (member_role); the
     # templates ask these to show or hide the buttons that the services would refuse anyway.
@@ -165,6 +187,8 @@ class Report(models.Model):
     class Source(models.TextChoices):
         HELP_CENTER = "web", "Help center"
         API = "api", "In-app API"
+        # The Integration page's "Send a test report": a real report, marked as a test.
+        CONSOLE_TEST = "test", "Test from the console"
 
     # Every index on this table is rewritten by each non-HOT update (the past-due job updates
     # 100,000s of rows at once), so no index is kept that another one already covers:
@@ -505,6 +529,17 @@ class AppEvent(models.Model):
         MEMBER_ROLE_CHANGED = "member_role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
         APP_CREATED = "app_created", "Mini app created"
+        # reports.app_settings: the app's settings and its signing secret.
+        APP_RENAMED = "app_renamed", "App renamed"
+        SUPPORT_EMAIL_CHANGED = "support_email_changed", "Support e-mail changed"
+        SUPPORT_EMAIL_VERIFIED = "support_email_verified", "Support e-mail verified"
+        HELP_INTRO_CHANGED = "help_intro_changed", "Help-center intro changed"
+        FAQ_ADDED = "faq_added", "FAQ entry added"
+        FAQ_CHANGED = "faq_changed", "FAQ entry changed"
+        FAQ_DELETED = "faq_deleted", "FAQ entry deleted"
+        SECRET_REVEALED = "secret_revealed", "Signing secret revealed"
+        SECRET_ROTATED = "secret_rotated", "Signing secret rotated"
+        TEST_REPORT_SENT = "test_report_sent", "Test report sent"
 
     mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -597,3 +632,54 @@ class Invitation(models.Model):
         if self.revoked_at:
             return "revoked"
         return "expired" if self.is_expired else "open"
+
+
+# --- The help center's own content, written by the app's owners (reports.app_settings)
+
+
+class HelpLanguage(models.TextChoices):
+    # The help center's languages (settings.LANGUAGES); each has its own intro and FAQ.
+    EN = "en", "English"
+    ES = "es", "Spanish"
+
+
+class HelpIntro(models.Model):
+    """The text above the categories on the help center's home, in one language."""
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="help_intros")
+    language = models.CharField(max_length=5, choices=HelpLanguage.choices)
+    text = models.TextField(max_length=2000, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mini_app", "language"], name="helpintro_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mini_app} intro ({self.language})"
+
+
+class FaqEntry(models.Model):
+    """One question and its answer on the help center's home, in one language."""
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="faq_entries")
+    language = models.CharField(max_length=5, choices=HelpLanguage.choices)
+    question = models.CharField(max_length=200)
+    answer = models.TextField(max_length=5000)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Lower numbers come first; equal numbers keep the order of creation."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [
+            # The help center's FAQ: one app's entries in one language, in order.
+            models.Index(fields=["mini_app", "language", "position"], name="faq_app_language"),
+        ]
+        verbose_name = "FAQ entry"
+        verbose_name_plural = "FAQ entries"
+
+    def __str__(self) -> str:
+        return self.question

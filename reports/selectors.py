@@ -281,18 +281,22 @@ class ConsoleNav:
 
 def console_nav(*, mini_app: MiniApp, user: AbstractBaseUser, path: str) -> ConsoleNav:
     """The console's navigation for a member's page of `mini_app`: the reports list, what the
-    outer apps add (appeals: its queue with the open count), the team, the notification
-    settings; and the member's apps for the switcher."""
+    outer apps add (appeals: its queue with the open count), the team, the integration, the
+    app's settings (owners), the notification settings; and the member's apps for the
+    switcher."""
 
     def link(label: str, name: str, part: str) -> NavLink:
         return NavLink(label, reverse(name, kwargs={"app_slug": mini_app.slug}), part in path)
 
     links = [link("User reports", "reports:report_list", "/reports/")]
     links += [provider(mini_app=mini_app, path=path) for provider in CONSOLE_NAV_LINKS]
-    links += [
-        link("Team", "reports:team", "/team/"),
-        link("E-mail notifications", "reports:notification_preferences", "/notifications/"),
-    ]
+    links.append(link("Team", "reports:team", "/team/"))
+    links.append(link("Integration", "reports:integration", "/integration/"))
+    if mini_app.member_is_owner:
+        links.append(link("Settings", "reports:app_settings", "/settings/"))
+    links.append(
+        link("E-mail notifications", "reports:notification_preferences", "/notifications/")
+    )
     roles = dict(MemberRole.choices)
     apps = [(app, roles.get(app.member_role, "")) for app in mini_apps_for_user(user=user)]
     return ConsoleNav(mini_app=mini_app, apps=apps, links=links)

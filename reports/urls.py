@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.console_home, name="console_home"),
     path("timezone/", views.timezone_choose, name="timezone"),
     path("", include("reports.team.urls")),
+    path("", include("reports.app_settings.urls")),
     path("<slug:app_slug>/reports/", views.report_list, name="report_list"),
     path(
         "<slug:app_slug>/notifications/",

@@ -13,6 +13,7 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 
 from reports.models import Category, IssueType, Membership, MiniApp, Report
 from reports.screenshots import image_process
@@ -134,14 +135,22 @@ def catalogue(db) -> None:
 @pytest.fixture
 def mini_app(catalogue) -> MiniApp:
     return MiniApp.objects.create(
-        name="Acme Shop", slug="acme", support_email="help@acme.example", signing_secret="s3cret"
+        name="Acme Shop",
+        slug="acme",
+        support_email="help@acme.example",
+        support_email_verified_at=timezone.now(),  # an app from before verification existed
+        signing_secret="s3cret",
     )
 
 
 @pytest.fixture
 def other_app(catalogue) -> MiniApp:
     return MiniApp.objects.create(
-        name="Globex", slug="globex", support_email="help@globex.example", signing_secret="other"
+        name="Globex",
+        slug="globex",
+        support_email="help@globex.example",
+        support_email_verified_at=timezone.now(),
+        signing_secret="other",
     )
 
 

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, Invitation, Membership, Report
+from reports.models import Category, FaqEntry, HelpIntro, Invitation, Membership, MiniApp, Report
 from reports.services import report_dismiss, report_resolve
 from reports.team.services import token_hash
 from tests.tickets.api_client import signed_headers
@@ -331,6 +331,126 @@ ROWS = [
         path=lambda w: _rv("invitation_accept", "not-a-token"),
         marker=lambda w: "invitee@example.org",
         expect=cells(NOT_FOUND),
+    ),
+    # --- App settings (owners) and Integration (members): reports/app_settings/
+    # Settings are the owners' (handlers and viewers: 403); every member reads Integration.
+    Row(
+        "app_settings",
+        "reports:app_settings",
+        path=lambda w: _rv("reports:app_settings", "acme"),
+        marker=lambda w: "help@acme.example",
+        expect=managing(OK),
+    ),
+    Row(
+        "app_name",
+        "reports:app_name",
+        method="post",
+        path=lambda w: _rv("reports:app_name", "acme"),
+        data=lambda w: {"name": "Acme Store"},
+        mutates=lambda w: MiniApp.objects.get(pk=w.app.pk).name,
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "support_email",
+        "reports:support_email",
+        method="post",
+        path=lambda w: _rv("reports:support_email", "acme"),
+        data=lambda w: {"support_email": "care@acme.example"},
+        mutates=lambda w: MiniApp.objects.get(pk=w.app.pk).support_email,
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "support_email_resend",
+        "reports:support_email_resend",
+        method="post",
+        path=lambda w: _rv("reports:support_email_resend", "acme"),
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "support_email_verify_unknown_token",
+        "reports:support_email_verify",
+        path=lambda w: _rv("reports:support_email_verify", "not-a-token-0123456789"),
+        # Public (whoever reads the mailbox confirms it); an unknown token is a 404 for all.
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
+        "help_intro",
+        "reports:help_intro",
+        method="post",
+        path=lambda w: _rv("reports:help_intro", "acme", "en"),
+        data=lambda w: {"intro-en-text": "Welcome."},
+        mutates=lambda w: HelpIntro.objects.filter(mini_app=w.app).count(),
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "faq_add",
+        "reports:faq_add",
+        method="post",
+        path=lambda w: _rv("reports:faq_add", "acme"),
+        data=lambda w: {"language": "en", "question": "Q?", "answer": "A.", "position": 1},
+        mutates=lambda w: FaqEntry.objects.filter(mini_app=w.app).count(),
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "faq_edit",
+        "reports:faq_edit",
+        path=lambda w: _rv("reports:faq_edit", "acme", w.faq.pk),
+        marker=lambda w: w.faq.question,
+        expect=managing(OK),
+    ),
+    Row(
+        "faq_edit_other_apps_entry",
+        "reports:faq_edit",
+        path=lambda w: _rv("reports:faq_edit", "acme", w.globex_faq.pk),
+        marker=lambda w: w.globex_faq.question,
+        expect=managing(NOT_FOUND),
+    ),
+    Row(
+        "faq_delete",
+        "reports:faq_delete",
+        method="post",
+        path=lambda w: _rv("reports:faq_delete", "acme", w.faq.pk),
+        mutates=lambda w: FaqEntry.objects.filter(mini_app=w.app).count(),
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "secret_reveal",
+        "reports:secret_reveal",
+        method="post",
+        path=lambda w: _rv("reports:secret_reveal", "acme"),
+        marker=lambda w: 'value="s3cret"',
+        expect=managing(OK),
+    ),
+    Row(
+        "secret_rotate",
+        "reports:secret_rotate",
+        method="post",
+        path=lambda w: _rv("reports:secret_rotate", "acme"),
+        mutates=lambda w: MiniApp.objects.get(pk=w.app.pk).signing_secret,
+        expect=managing(Expect(302, "/console/acme/settings/")),
+    ),
+    Row(
+        "integration",
+        "reports:integration",
+        path=lambda w: _rv("reports:integration", "acme"),
+        marker=lambda w: "/api/v1/apps/acme/reports",
+        expect=console(OK),
+    ),
+    Row(
+        "integration_signed_link",
+        "reports:integration",
+        path=lambda w: _rv("reports:integration", "acme") + "?open_id=oid-7",
+        marker=lambda w: "/help/acme/?open_id=oid-7&amp;ts=",
+        # A signed link vouches for a user: a viewer has no generator, and asking is refused.
+        expect=console(OK, viewer=FORBIDDEN),
+    ),
+    Row(
+        "test_report",
+        "reports:test_report",
+        method="post",
+        path=lambda w: _rv("reports:test_report", "acme"),
+        mutates=_report_state,
+        expect=handling(Expect(302, "/console/acme/reports/")),
     ),
     # --- Appeals, developer side
     Row(
@@ -681,6 +801,12 @@ def world(
         "inactive": inactive,
         "staff": staff,
     }
+    faq = FaqEntry.objects.create(
+        mini_app=mini_app, language="en", question="Acme FAQ marker 4RT?", answer="Yes."
+    )
+    globex_faq = FaqEntry.objects.create(
+        mini_app=other_app, language="en", question="Globex FAQ marker?", answer="No."
+    )
     return SimpleNamespace(
         app=mini_app,
         pending=pending,
@@ -690,6 +816,8 @@ def world(
         dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
         globex_report=globex_report,
+        faq=faq,
+        globex_faq=globex_faq,
         users=users,
     )
 

@@ -1,11 +1,10 @@
 """The in-app JSON API (/api/v1/): a mini app's backend files reports and reads their status.
 
-Every request is signed with the app's secret (see tickets.signing and docs/API.md). The same
+Every request is signed with the app's secret (see reports.signing and docs/API.md). The same
 form validates and the same service files as the help center.
 """
 
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -13,17 +12,24 @@ import tempfile
 
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from reports.models import Category, MiniApp, Report
 from reports.request_guards import request_body_limit
 from reports.services import ReportNotSaved
+from reports.signing import (
+    API_MAX_SKEW,
+    api_signer,
+    api_timestamp_fresh,
+    secrets_accepted,
+    signature_matches,
+)
 
 from . import selectors, services
 from .forms import ReportForm
 from .limits import MAX_FORM_BYTES, MAX_JSON_BYTES, content_length
 from .openapi import openapi_spec
-from .signing import API_MAX_SKEW, api_signer, api_timestamp_fresh
 from .throttling import CACHE_ERRORS, cache_down_warn, rate_limits_hit
 
 TIMESTAMP_HEADER = "X-Reportdesk-Timestamp"
@@ -127,17 +133,26 @@ def _verified_body(request: HttpRequest, mini_app: MiniApp, max_bytes: int):
             f"{TIMESTAMP_HEADER} must be the current Unix time in seconds (within "
             f"{API_MAX_SKEW // 60} minutes). Check the server's clock.",
         )
-    signer = api_signer(secret=mini_app.signing_secret, ts=ts)
+    now = timezone.now()
+    # One HMAC per secret the app accepts (two only within a day of a rotation), fed as the
+    # body streams in; signature_matches then compares them under the grace rule.
+    signers = {
+        secret: api_signer(secret=secret, ts=ts)
+        for secret in secrets_accepted(mini_app=mini_app, now=now)
+    }
     spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 (returned)
     remaining = length
     while remaining > 0:
         chunk = request.read(min(CHUNK, remaining))
         if not chunk:
             break
-        signer.update(chunk)
+        for signer in signers.values():
+            signer.update(chunk)
         spool.write(chunk)
         remaining -= len(chunk)
-    if not hmac.compare_digest(signer.hexdigest().encode(), sig.encode()):
+    if not signature_matches(
+        mini_app=mini_app, sig=sig, sign=lambda secret: signers[secret].hexdigest(), now=now
+    ):
         spool.close()
         raise ApiError(
             401,

@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from reports.forms import ScreenshotsField, validate_visible_email
 from reports.models import Category, IssueType
 from reports.services import ReportInput
-
-from .signing import OPEN_ID_MAX_LENGTH
+from reports.signing import OPEN_ID_MAX_LENGTH
 
 DETAILS_MAX_LENGTH = 5000
 # The form's one-time token as the server issues it (secrets.token_urlsafe(24)). Anything else

@@ -7,9 +7,9 @@ against them, so this document cannot drift from what the API answers.
 from django.conf import settings
 
 from reports.models import Category, IssueType, Status
+from reports.signing import OPEN_ID_MAX_LENGTH
 
 from .forms import DETAILS_MAX_LENGTH, ORDER_ID_MAX_LENGTH
-from .signing import OPEN_ID_MAX_LENGTH
 
 REPORT_ID = {"type": "string", "pattern": "^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{10}$"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -19,7 +19,7 @@ DATETIME = {"type": "string", "format": "date-time"}
 REQUIRED_TEXT = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 OPTIONAL_TEXT = "^[^\\x00]*$"
 ORDER_ID_TEXT = "^[^\\x00-\\x1f]*[^\\x00-\\x1f\\s][^\\x00-\\x1f]*$"
-# Printable ASCII, as tickets.api.IDEMPOTENCY_KEY; the timestamp as tickets.signing.UNIX_SECONDS.
+# Printable ASCII, as tickets.api.IDEMPOTENCY_KEY; the timestamp as reports.signing.UNIX_SECONDS.
 IDEMPOTENCY_KEY = "^[!-~]{1,60}$"
 UNIX_SECONDS = "^[0-9]{1,12}$"
 
@@ -231,6 +231,8 @@ def openapi_spec() -> dict:
                 "X-Reportdesk-Signature the hex HMAC-SHA256, keyed with the app's signing "
                 'secret, of the timestamp, a ".", and the exact request body (empty for GET). '
                 "Requests more than 5 minutes off, and repeats of a signed POST, are refused. "
+                "After the secret is rotated (console, Settings), the previous secret is still "
+                "accepted for 24 hours, then refused. "
                 "Every error, on any path under /api/v1/, is a JSON Error."
             ),
         },

@@ -13,18 +13,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
+from reports.app_settings.selectors import help_center_content
 from reports.models import Category, Report, Status
 from reports.request_guards import not_saved_page
 from reports.screenshots import screenshot_response
 from reports.selectors import report_status_boxes
 from reports.services import ReportNotSaved
+from reports.signing import open_id_verify
 
 from . import selectors, services
 from .forms import CheckReportForm, ReportForm, form_token
 from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_large_page
-from .signing import open_id_verify
 from .throttling import client_ip, rate_limits_hit
 
+FAQ_QUERY_MAX_LENGTH = 200
 FILED_COOKIE = "reportdesk_filed"  # shows "Report received" on the first view after filing
 CATEGORY_HELP = {
     Category.EXPERIENCE: gettext_noop(
@@ -73,16 +75,30 @@ def _rate_limited(request: HttpRequest, retry_after: int, mini_app=None) -> Http
 @require_GET
 def help_home(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = selectors.help_mini_app(slug=app_slug)
+    # The owners' intro and FAQ in the reporter's language, searched on the server (?q=).
+    help_content = help_center_content(
+        mini_app=mini_app,
+        language=translation.get_language() or "",
+        query=request.GET.get("q", "")[:FAQ_QUERY_MAX_LENGTH],
+    )
     return render(
         request,
         "tickets/help_home.html",
         {
             "mini_app": mini_app,
+            "help_content": help_content,
             "categories": _categories(),
             "check_form": CheckReportForm(),
             "signed_query": _signed_query(request),
+            "signed_fields": _signed_fields(request),
         },
     )
+
+
+def _signed_fields(request: HttpRequest) -> dict:
+    # The FAQ search form carries a signed link's parameters on, as the category links do.
+    params = _signed_params(request.GET)
+    return params if all(params.values()) else {}
 
 
 def _signed_query(request: HttpRequest) -> str:
@@ -98,7 +114,7 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
     if category not in Category.values:
         raise Http404("No such category.")
     signed = _signed_params(request.POST if request.method == "POST" else request.GET)
-    open_id = open_id_verify(secret=mini_app.signing_secret, **signed)
+    open_id = open_id_verify(mini_app=mini_app, **signed)
     context = {
         "mini_app": mini_app,
         "category": category,

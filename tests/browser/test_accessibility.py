@@ -398,6 +398,72 @@ def plain(path, heading_name):
     return visit
 
 
+def with_faq(site) -> None:
+    from reports.models import FaqEntry, HelpIntro
+
+    HelpIntro.objects.get_or_create(
+        mini_app=site["app"], language="en", defaults={"text": "Welcome to Acme help."}
+    )
+    FaqEntry.objects.get_or_create(
+        mini_app=site["app"],
+        language="en",
+        question="Where is my refund?",
+        defaults={"answer": "Refunds arrive within 5 days.", "position": 1},
+    )
+
+
+def settings_revealed(page, site, live_server):
+    with_faq(site)
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/settings/")
+    page.get_by_role("button", name="Reveal the signing secret").click()
+    expect(page.get_by_label("Current secret")).to_have_value("s3cret")
+
+
+def settings_with_errors(page, site, live_server):
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/settings/")
+    page.get_by_role("button", name="Add the question").click()
+    expect(page.get_by_text("Enter the question.")).to_be_visible()
+
+
+def faq_edit(page, site, live_server):
+    from reports.models import FaqEntry
+
+    with_faq(site)
+    signed_in(page, site["owner"], live_server)
+    page.goto(f"/console/acme/settings/faq/{FaqEntry.objects.get().pk}/")
+    expect(page.get_by_role("button", name="Save the question")).to_be_visible()
+
+
+def integration_with_link(page, site, live_server):
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/integration/")
+    page.get_by_label("Open ID").fill("oid-42")
+    page.get_by_role("button", name="Generate a signed link").click()
+    expect(page.get_by_role("link", name="Open the signed link")).to_be_visible()
+
+
+def help_home_faq_search(page, site, live_server):
+    with_faq(site)
+    page.goto("/help/acme/")
+    page.get_by_label("Search the questions").fill("refund")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.get_by_text("1 question matches")).to_be_visible()
+
+
+def support_email_confirm(page, site, live_server):
+    import re as regex
+
+    from reports.app_settings.services import support_email_change
+    from reports.models import OutboundEmail
+
+    support_email_change(mini_app=site["app"], actor=site["owner"], email="care@acme.example")
+    body = OutboundEmail.objects.get(to="care@acme.example").body
+    page.goto(regex.search(r"/console/support-email/\S+/", body).group(0))
+    expect(page.get_by_role("button", name="Confirm this address")).to_be_visible()
+
+
 PAGES = {
     "help home": help_home,
     "experience form": report_form("experience"),
@@ -452,6 +518,12 @@ PAGES = {
     "password reset complete": plain("/accounts/reset/done/", "Your password is changed"),
     "password change": console("/accounts/password_change/", heading("Change your password")),
     "password change with errors": password_change_with_errors,
+    "settings page, secret revealed": settings_revealed,
+    "settings page with errors": settings_with_errors,
+    "FAQ entry edit": faq_edit,
+    "integration page with a signed link": integration_with_link,
+    "help home with FAQ search": help_home_faq_search,
+    "support e-mail confirmation": support_email_confirm,
     "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
     "403 on the help center, in Spanish": error_page(
         "/help/acme/fail/403/", "Sin acceso a esta página", "es"

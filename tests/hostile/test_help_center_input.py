@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from appeals.models import Appeal
 from reports.models import Category, OutboundEmail, Report, Screenshot
 from reports.services import report_resolve
+from reports.signing import open_id_signature
 from tests.conftest import stored_files
 from tests.factories import png_bytes, upload
-from tickets.signing import open_id_signature
 
 from .checks import assert_errors_shown, assert_not_server_error, char_field_ok, stripped
 from .strategies import (

@@ -29,7 +29,8 @@ def test_modules_the_tasks_import_do_not_import_the_tasks(module):
     assert not names & {".tasks", "reports.tasks", "..tasks"}, names
 
 
-def test_a_report_comes_from_the_help_center_or_the_api_only():
+def test_a_report_comes_from_the_help_center_the_api_or_the_integration_pages_test_only():
     from reports.models import Report
 
-    assert sorted(Report.Source.values) == ["api", "web"]
+    # "test": the console's "Send a test report" (reports.app_settings), marked as a test.
+    assert sorted(Report.Source.values) == ["api", "test", "web"]

@@ -5,7 +5,7 @@ import time
 
 from django.test.client import encode_multipart
 
-from tickets.signing import api_signature
+from reports.signing import api_signature
 
 BOUNDARY = "reportdesk-test-boundary"
 

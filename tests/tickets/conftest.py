@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tickets.signing import open_id_signature
+from reports.signing import open_id_signature
 
 
 @pytest.fixture

@@ -29,9 +29,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from reports.models import Report
+from reports.signing import API_MAX_SKEW, UNIX_SECONDS, api_signature
 from tests.factories import png_bytes
 from tickets.api import IDEMPOTENCY_KEY, SIGNATURE_HEADER, TIMESTAMP_HEADER
-from tickets.signing import API_MAX_SKEW, UNIX_SECONDS, api_signature
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

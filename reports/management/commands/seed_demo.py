@@ -101,6 +101,8 @@ class Command(BaseCommand):
             defaults={
                 "name": slug.replace("-", " ").title(),
                 "support_email": f"support@{slug}.example.com",
+                # Demo data: shown on the appeal pages as a confirmed address would be.
+                "support_email_verified_at": timezone.now(),
                 "signing_secret": secret or new_signing_secret(),
             },
         )
