@@ -14,8 +14,17 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/reportdesk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 TEST_VAR_DIR ?= $(CURDIR)/var/test
+# pytest-xdist: each run spreads its tests over TEST_WORKERS processes, each with its own test
+# database, VAR_DIR, Celery queue and cache key prefix (tests/settings.py). Most of the suite's
+# time is waiting (servers, workers and Chromium starting, the 2-minute worker run), so more
+# workers than cores pay: docs/DEVELOPMENT.md has the figures. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 4
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist load --maxschedchunk 2
 # ENV_FILE= : the suite reads no developer's .env (make run's); each test sets what it needs.
-TEST_ENV := ENV_FILE= DEBUG=true REDIS_URL=$(TEST_REDIS_URL) VAR_DIR=$(TEST_VAR_DIR)
+TEST_ENV := ENV_FILE= DEBUG=true REDIS_URL=$(TEST_REDIS_URL)
+SQLITE_TEST = env -u DATABASE_URL $(TEST_ENV) VAR_DIR=$(TEST_VAR_DIR)/sqlite $(PYTEST) $(PYTEST_ARGS)
+POSTGRES_TEST = $(TEST_ENV) VAR_DIR=$(TEST_VAR_DIR)/postgres DATABASE_URL=$(TEST_DATABASE_URL) \
+	$(PYTEST) $(PYTEST_ARGS)
 
 .PHONY: install install-test check node-modules run prod worker test test-sqlite test-postgres lint format chromium bench clean
 
@@ -99,19 +108,34 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-test chromium lint check test-sqlite test-postgres
+# Both halves at once, each into its own log; both logs are printed when both are done (each
+# ends with pytest's summary line), and make test fails if either half failed, pytest's exit 5
+# (no test ran) included.
+test: install-test chromium lint check node-modules
+	@mkdir -p $(TEST_VAR_DIR)
+	@echo "Running the suite on SQLite and on PostgreSQL at once ($(TEST_WORKERS) workers each);"
+	@echo "each half's output follows when both are done."
+	@start=$$(date +%s); \
+	$(SQLITE_TEST) > $(TEST_VAR_DIR)/sqlite.log 2>&1 & sqlite=$$!; \
+	$(POSTGRES_TEST) > $(TEST_VAR_DIR)/postgres.log 2>&1 & postgres=$$!; \
+	wait $$sqlite; sqlite_status=$$?; wait $$postgres; postgres_status=$$?; \
+	echo "===== SQLite: $(SQLITE_TEST)"; cat $(TEST_VAR_DIR)/sqlite.log; \
+	echo "===== PostgreSQL: $(POSTGRES_TEST)"; cat $(TEST_VAR_DIR)/postgres.log; \
+	echo "===== SQLite exit $$sqlite_status, PostgreSQL exit $$postgres_status," \
+	  "$$(( $$(date +%s) - start )) s for both"; \
+	test $$sqlite_status -eq 0 && test $$postgres_status -eq 0
 
 # CI's cheap checks: no model change without its migration, no .po without its compiled .mo.
 check: install-test
-	env -u DATABASE_URL $(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	env -u DATABASE_URL $(TEST_ENV) VAR_DIR=$(TEST_VAR_DIR) $(BIN)/python manage.py makemigrations --check --dry-run
 	@command -v msgfmt >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext; }
 	$(BIN)/python bin/check_messages.py
 
 test-sqlite: install-test node-modules
-	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(SQLITE_TEST)
 
 test-postgres: install-test node-modules
-	$(TEST_ENV) DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	$(POSTGRES_TEST)
 
 bench: install-test
 	@failed=0; for script in bench/[!_]*.py; do echo "== $$script"; DEBUG=true $(BIN)/python $$script || failed=1; done; exit $$failed

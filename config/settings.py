@@ -330,6 +330,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Installations (or test runs) sharing one Redis database keep apart by prefix.
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
             # An unreachable Redis fails a cache call within a second, never hangs a request
             # (the rate limits and the sign-in lockout then fail open).
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
@@ -340,6 +342,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", ""),
         }
     }
 CELERY_TASK_SERIALIZER = "json"

@@ -12,7 +12,6 @@ the database the worker uses, so both engines run the same test.
 
 import email
 import email.policy
-import json
 import os
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 import pytest
 import redis
 from django.db import connection
+
+from tests.programs import run_json
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -164,16 +165,7 @@ def run_django(env: dict[str, str], script: str, **values) -> dict:
             "print(json.dumps(result, default=str))",
         ]
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json(program, env)
 
 
 def start(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:

@@ -4,14 +4,21 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = (
-    "import django; django.setup(); from django.db import connection; "
-    "connection.ensure_connection()"
-)
+# Times the connection attempt alone: Python's and Django's start-up, which a busy machine (the
+# suite's own xdist workers) can stretch past the limit, is not what is under test.
+PROBE = """
+import time, django
+django.setup()
+from django.db import connection
+started = time.monotonic()
+try:
+    connection.ensure_connection()
+finally:
+    print(f"{time.monotonic() - started:.2f}")
+"""
 
 
 def test_a_silent_database_fails_within_the_connect_timeout(tmp_path):
@@ -28,7 +35,6 @@ def test_a_silent_database_fails_within_the_connect_timeout(tmp_path):
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:{port}/reportdesk",
         "DATABASE_CONNECT_TIMEOUT": "1",
     }
-    started = time.monotonic()
     try:
         result = subprocess.run(
             [sys.executable, "-c", PROBE],
@@ -40,8 +46,8 @@ def test_a_silent_database_fails_within_the_connect_timeout(tmp_path):
         )
     finally:
         silent.close()
-    elapsed = time.monotonic() - started
 
     assert result.returncode != 0
     assert "OperationalError" in result.stderr
-    assert elapsed < 15, f"took {elapsed:.1f} s to give up on a silent database"
+    elapsed = float(result.stdout.strip().splitlines()[-1])
+    assert elapsed < 10, f"took {elapsed:.1f} s to give up on a silent database"

@@ -19,6 +19,7 @@ import redis
 from django.db import connection
 
 from tests.moto import free_port
+from tests.programs import run_json
 
 ROOT = Path(__file__).resolve().parent.parent
 LOAD_BALANCER = "10.20.30.40"  # the address a probe names in its Host header
@@ -106,16 +107,7 @@ def probe(collected_static, tmp_path):
 
 def run_probe(env: dict[str, str], paths, host: str, headers: dict) -> dict:
     program = f"host = {host!r}\npaths = {list(paths)!r}\nheaders = {headers!r}\n{PROBE}"
-    done = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_json(program, env)
 
 
 def checks_of(answer: dict) -> dict[str, bool]:

@@ -111,7 +111,9 @@ def test_only_one_past_due_event_per_report(mini_app):
         ReportEvent.objects.create(report=report, kind=ReportEvent.Kind.PAST_DUE)
 
 
-def test_catalogue_is_seeded_in_order(db):
+def test_catalogue_is_seeded_in_order(catalogue):
+    # `catalogue`: the migration's seed, run again if a transactional test's flush emptied the
+    # table before this test (on its xdist worker, in any order).
     names = list(IssueType.objects.filter(category=Category.PAYMENT).values_list("name", flat=True))
     assert names == [
         "Charged but order not received",
