@@ -123,6 +123,10 @@ test: install-test chromium lint check node-modules
 	echo "===== PostgreSQL: $(POSTGRES_TEST)"; cat $(TEST_VAR_DIR)/postgres.log; \
 	echo "===== SQLite exit $$sqlite_status, PostgreSQL exit $$postgres_status," \
 	  "$$(( $$(date +%s) - start )) s for both"; \
+	summaries=$$(for log in sqlite postgres; do \
+	  grep -E '[0-9]+ (passed|failed)' $(TEST_VAR_DIR)/$$log.log | tail -n 1; done); \
+	count() { echo "$$summaries" | grep -oE "[0-9]+ $$1" | awk '{n += $$1} END {print n + 0}'; }; \
+	echo "both: $$(count passed) passed, $$(count failed) failed"; \
 	test $$sqlite_status -eq 0 && test $$postgres_status -eq 0
 
 # CI's cheap checks: no model change without its migration, no .po without its compiled .mo.
