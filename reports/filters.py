@@ -170,6 +170,13 @@ class ReportFilter(django_filters.FilterSet):
     reported_to = django_filters.DateFilter(
         label="To", method="filter_reported_to", widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Exact instants (ISO 8601), for the handling API; the console's own are the dates above.
+    created_after = django_filters.IsoDateTimeFilter(
+        label="Reported at or after", field_name="created_at", lookup_expr="gte"
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        label="Reported before", field_name="created_at", lookup_expr="lt"
+    )
     ordering = ReportOrderingFilter(
         label="Sort by",
         fields={column.field: name for name, column in SORT_COLUMNS.items()},
