@@ -35,7 +35,14 @@ from reports.services import (
 
 from . import api
 from .api import ApiError, api_view
-from .limits import MAX_FORM_BYTES, content_length
+from .limits import (
+    HANDLING_DEFAULT_LIMIT,
+    HANDLING_MAX_LIMIT,
+    HANDLING_MAX_WRITE_BYTES,
+    HANDLING_SCREENSHOT_URL_SECONDS,
+    MAX_FORM_BYTES,
+    content_length,
+)
 from .throttling import rate_limits_hit
 
 # The console's filters, as reports.filters.ReportFilter names them.
@@ -48,13 +55,12 @@ LIST_FILTERS = (
     "created_after",
     "created_before",
 )
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 100
+DEFAULT_LIMIT = HANDLING_DEFAULT_LIMIT
+MAX_LIMIT = HANDLING_MAX_LIMIT
 NOTES_MAX_LENGTH = Report._meta.get_field("notes").max_length
-MAX_WRITE_BYTES = 256 * 1024  # 20,000 characters of notes, each escaped as \uXXXX, fit
+MAX_WRITE_BYTES = HANDLING_MAX_WRITE_BYTES
 WRITE_FIELDS = ("notes", "version")
-# Screenshot links work without the key (an <img> can show them) for this long only.
-SCREENSHOT_URL_SECONDS = 300
+SCREENSHOT_URL_SECONDS = HANDLING_SCREENSHOT_URL_SECONDS
 SCREENSHOT_SALT = "tickets.handling_api.screenshot"
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="reportdesk"'}
 
