@@ -283,6 +283,18 @@ def csrf_failure_on_the_help_center(page, site, live_server):
     expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
 
 
+def api_key_created(page, site):
+    page.get_by_label("Key name").fill("CRM sync")
+    page.get_by_label(re.compile("^Handle")).check()
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_role("heading", name="Copy your new key now")).to_be_visible()
+
+
+def api_key_with_errors(page, site):
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_text("Give the key a name")).to_be_visible()
+
+
 PAGES = {
     "help home": help_home,
     "experience form": report_form("experience"),
@@ -320,6 +332,13 @@ PAGES = {
     ),
     "notifications page": console("/console/acme/notifications/", heading(re.compile("."))),
     "timezone page": console("/console/timezone/", heading(re.compile("."))),
+    "API keys page, none yet": console("/console/acme/integration/keys/", heading("API keys")),
+    "API keys page, a key just created": console(
+        "/console/acme/integration/keys/", api_key_created
+    ),
+    "API keys page, form with errors": console(
+        "/console/acme/integration/keys/", api_key_with_errors
+    ),
     "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
     "403 on the help center, in Spanish": error_page(
         "/help/acme/fail/403/", "Sin acceso a esta página", "es"
