@@ -248,6 +248,9 @@ def extend(spec: dict) -> dict:
         "keys), with the Read or the Handle scope."
     )
     components = spec["components"]
+    components["schemas"]["Error"]["properties"]["error"]["description"] += (
+        " With an API key also: key_missing, key_invalid, forbidden."
+    )
     components["schemas"].update(SCHEMAS)
     components["securitySchemes"]["apiKey"] = {
         "type": "http",
