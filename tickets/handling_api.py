@@ -66,9 +66,13 @@ WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="reportdesk"'}
 
 
 def has_api_key(request: HttpRequest) -> bool:
-    """A request that carries an Authorization header is a handling request; the signed
-    reporter-side requests never send one."""
-    return "Authorization" in request.headers
+    """A handling request: a Bearer credential, or any Authorization without a signature (it
+    is told to send a key). A signed request that a proxy gave some other Authorization header
+    stays a signed request."""
+    if "Authorization" not in request.headers:
+        return False
+    scheme = request.headers["Authorization"].partition(" ")[0]
+    return scheme.lower() == "bearer" or api.SIGNATURE_HEADER not in request.headers
 
 
 def _iso(value) -> str | None:

@@ -275,6 +275,19 @@ def test_a_screenshot_link_expires_and_cannot_be_bent(
     assert response.status_code == 404 and "expired" in response.json()["message"]
 
 
+def test_a_signed_read_that_also_carries_other_authorization_stays_signed(
+    client, mini_app, make_report
+):
+    from tests.tickets.api_client import signed_headers
+
+    report = make_report()
+    headers = signed_headers(mini_app.signing_secret, b"")
+    response = client.get(
+        f"{LIST}/{report.report_id}", HTTP_AUTHORIZATION="Basic cHJveHk6cGFzcw==", **headers
+    )
+    assert response.status_code == 200 and "status_url" in response.json()
+
+
 def test_the_signed_status_read_is_unchanged_and_never_shows_notes(
     client, mini_app, make_report, owner
 ):
@@ -362,6 +375,7 @@ def test_a_stale_version_is_a_409_with_the_current_state(client, handle_key, mak
         ({"notes": 5}, "notes"),
         ({"notes": "x" * 20_001}, "notes"),
         ({"notes": "a\x00b"}, "notes"),
+        ({"notes": "lone \ud800 surrogate"}, "notes"),
         ({"notes": "ok", "version": "1"}, "version"),
         ({"notes": "ok", "version": True}, "version"),
         ({"notes": "ok", "version": 0}, "version"),
