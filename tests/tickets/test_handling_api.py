@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from reports.api_keys.services import api_key_create, api_key_revoke
 from reports.models import ApiKey, Category, Report, ReportEvent, Status
-from reports.services import report_resolve, reports_mark_past_due
+from reports.services import ReportConflict, report_resolve, reports_mark_past_due
+from tests.conftest import on_postgres, run_at_once
 from tests.tickets.api_client import api_get
 
 pytestmark = pytest.mark.django_db
@@ -412,3 +413,40 @@ def test_a_reader_of_the_console_sees_who_acted(client, handle_key, make_report,
     client.force_login(owner)
     page = client.get(f"/console/acme/reports/{report.report_id}/").content.decode()
     assert "by API key “Tool”" in page
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_key_requests_and_a_person_at_once_one_wins_the_others_get_409(
+    mini_app, owner, make_report
+):
+    from django.test import Client
+
+    report = make_report()
+    key = api_key_create(mini_app=mini_app, actor=owner, name="Bot", scope="handle")[1]
+
+    def by_key():
+        response = write(
+            Client(), "post", f"{LIST}/{report.report_id}/resolve", key, {"version": 1}
+        )
+        return ("key", response.status_code)
+
+    def by_key_dismissing():
+        response = write(
+            Client(), "post", f"{LIST}/{report.report_id}/dismiss", key, {"version": 1}
+        )
+        return ("key dismissing", response.status_code)
+
+    def by_person():
+        try:
+            report_resolve(report=report, actor=owner, expected_version=1)
+            return ("person", 200)
+        except ReportConflict:
+            return ("person", 409)
+
+    results, errors = run_at_once(by_key, by_key_dismissing, by_person)
+    assert errors == []
+    assert sorted(code for _, code in results) == [200, 409, 409], results
+    current = Report.objects.get()
+    assert current.version == 2 and current.status in ("resolved", "dismissed")
+    assert ReportEvent.objects.filter(kind__in=["resolved", "dismissed"]).count() == 1
