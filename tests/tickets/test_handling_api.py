@@ -179,6 +179,12 @@ def test_the_list_takes_the_consoles_filters(client, read_key, make_report, owne
     cut = (now - timedelta(days=4, hours=12)).isoformat()
     assert listed(created_after=cut) == {late.report_id, done.report_id, fresh.report_id}
     assert listed(created_before=cut) == {old.report_id}
+    # Any offset ISO 8601 allows, even those PostgreSQL does not (beyond ±15:59): as UTC.
+    assert listed(created_after="5715-04-20T19:29:26-16:48") == set()
+    far_east = (now - timedelta(days=4, hours=12)).astimezone(
+        timezone.get_fixed_timezone(23 * 60 + 59)
+    )
+    assert listed(created_before=far_east.isoformat()) == {old.report_id}
 
 
 @pytest.mark.parametrize(
@@ -189,6 +195,7 @@ def test_the_list_takes_the_consoles_filters(client, read_key, make_report, owne
         ({"issue_type": "payment.nope"}, "issue_type"),
         ({"past_due": "maybe"}, "past_due"),
         ({"created_after": "yesterday"}, "created_after"),
+        ({"created_before": "0001-01-01T00:00:00+01:00"}, "created_before"),
         ({"q": "x" * 201}, "q"),
         ({"q": "a\x00b"}, "q"),
         ({"limit": "0"}, "limit"),
