@@ -22,7 +22,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .bulk import BULK_LIMIT, reports_bulk_handle
 from .export import export_csv_lines, reports_for_export
 from .filters import SORT_COLUMNS, SORT_LABELS
 from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
@@ -32,6 +31,7 @@ from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
+    console_nav,
     mini_app_for_member,
     mini_apps_for_user,
     report_for_member,
@@ -43,12 +43,14 @@ from .selectors import (
     with_deadlines,
 )
 from .services import (
+    BULK_LIMIT,
     ReportConflict,
     ReportRuleError,
     report_dismiss,
     report_notes_edit,
     report_reopen,
     report_resolve,
+    reports_bulk_handle,
 )
 
 LIST_TEMPLATE = "reports/report_list.html"
@@ -178,6 +180,8 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         **_list_links(request.GET, page),
         **_timezone_context(request),
     }
+    if not fragment:
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
     return _varies_on_htmx(render(request, template, context))
 
@@ -217,7 +221,11 @@ def _panel(
         "categories": Category,
         **_timezone_context(request),
     }
-    template = PANEL_TEMPLATE + "#panel" if _fragment(request) else PANEL_TEMPLATE
+    if _fragment(request):
+        template = PANEL_TEMPLATE + "#panel"
+    else:
+        template = PANEL_TEMPLATE
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     return _varies_on_htmx(render(request, template, context, status=status))
 
 
@@ -332,18 +340,16 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         limit=BULK_LIMIT,
     )
     result = reports_bulk_handle(
-        reports=reports, actor=request.user, action=data["action"], note=data["note"]
+        reports=reports,
+        actor=request.user,
+        status=Status.RESOLVED if data["action"] == "resolve" else Status.DISMISSED,
+        note=data["note"],
     )
-    verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
-    count = len(result.handled)
-    messages.success(request, f"{verb} {count} report{'s' if count != 1 else ''}.")
-    if result.skipped:
-        messages.warning(
-            request,
-            f"{len(result.skipped)} left as they were: already handled, or changed by someone "
-            f"else meanwhile ({', '.join(result.skipped[:10])}"
-            f"{', …' if len(result.skipped) > 10 else ''}).",
-        )
+    done = "Resolved" if data["action"] == "resolve" else "Dismissed"
+    handled, conflicts = result.summary(done=done, noun="report")
+    messages.success(request, handled)
+    if conflicts:
+        messages.warning(request, conflicts)
     if data["all_matching"] and len(reports) == BULK_LIMIT:
         messages.info(
             request,
@@ -432,5 +438,6 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         "membership": membership,
         "mini_app": membership.mini_app,
         "user_email": request.user.email,
+        "console_nav": console_nav(mini_app=membership.mini_app, path=request.path),
     }
     return render(request, "reports/preferences.html", context)

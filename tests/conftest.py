@@ -191,14 +191,10 @@ def make_report(mini_app) -> Callable[..., Report]:
 
     def make(category: str = Category.EXPERIENCE, app: MiniApp | None = None, **fields):
         values = {**REPORT_DEFAULTS[category], **fields}
-        screenshots = values.pop("screenshots", ())
         now = values.pop("now", None)
         values["issue_type"] = issue_type(values["issue_type"])
         return report_submit(
-            mini_app=app or mini_app,
-            data=ReportInput(category=category, **values),
-            screenshots=screenshots,
-            now=now,
+            mini_app=app or mini_app, data=ReportInput(category=category, **values), now=now
         )
 
     return make
