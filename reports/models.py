@@ -540,6 +540,9 @@ class AppEvent(models.Model):
         SECRET_REVEALED = "secret_revealed", "Signing secret revealed"
         SECRET_ROTATED = "secret_rotated", "Signing secret rotated"
         TEST_REPORT_SENT = "test_report_sent", "Test report sent"
+        # reports.api_keys
+        API_KEY_CREATED = "api_key_created", "API key created"
+        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
 
     mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -683,3 +686,77 @@ class FaqEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+# --- API keys: the mini app's own tools call the handling API with these (reports/api_keys/)
+
+API_KEY_PREFIX = "rdk_"
+API_KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+API_KEY_ID_LENGTH = 8  # shown in the console as the key's prefix, and looked up by
+API_KEY_SECRET_LENGTH = 32  # 32 of 57 symbols: about 186 bits, unguessable
+
+
+class ApiKey(models.Model):
+    """One API key of a mini app. Only its SHA-256 is stored; the key is shown once.
+
+    The first characters (`prefix`, e.g. "rdk_Ab3dEf9h") identify it in the console and find
+    its row; the rest is the secret. Revoked keys stay, so the audit log and the history can
+    still name them.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: list and read reports"
+        HANDLE = "handle", "Handle: read, and resolve, dismiss and edit notes"
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, help_text="Which tool uses it, e.g. “CRM sync”.")
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    prefix = models.CharField(max_length=20, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)  # hex SHA-256 of the whole key
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Written at most once a minute per key (see reports.api_keys.services.api_key_touch).
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "API key"
+        constraints = [
+            # Every request looks its key up by prefix: unique, so one row (and its index).
+            models.UniqueConstraint(fields=["prefix"], name="apikey_prefix_unique"),
+            models.CheckConstraint(
+                condition=Q(scope__in=["read", "handle"]), name="apikey_scope_valid"
+            ),
+        ]
+        indexes = [
+            # The keys page: an app's keys, newest first.
+            models.Index(fields=["mini_app", "-created_at"], name="apikey_app_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def may_handle(self, mini_app_id: int) -> bool:
+        """A live `handle` key of this mini app: what resolving, dismissing and notes need."""
+        return (
+            self.is_active and self.scope == self.Scope.HANDLE and self.mini_app_id == mini_app_id
+        )

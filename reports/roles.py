@@ -9,9 +9,16 @@ from collections.abc import Collection
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 
-from .models import HANDLING_ROLES, MANAGING_ROLES, Membership
+from .models import HANDLING_ROLES, MANAGING_ROLES, ApiKey, Membership
 
-__all__ = ["HANDLING_ROLES", "MANAGING_ROLES", "RoleRequired", "member_role", "role_require"]
+__all__ = [
+    "HANDLING_ROLES",
+    "MANAGING_ROLES",
+    "RoleRequired",
+    "api_key_handle_require",
+    "member_role",
+    "role_require",
+]
 
 
 class RoleRequired(PermissionDenied):
@@ -45,3 +52,14 @@ def role_require(
     if role is None and actor.is_active and actor.has_perm("reports.change_report"):
         return
     raise RoleRequired("Your role in this mini app does not allow this change.")
+
+
+def api_key_handle_require(*, api_key: ApiKey | None, mini_app_id: int) -> None:
+    """Refuse (RoleRequired) a change made through an API key that may not make it.
+
+    An API key acts as the system (actor None, so role_require lets it through) with its own
+    authority: a live key of this app with the `handle` scope. Checked in the service, so no
+    entry point can forget the scope.
+    """
+    if api_key is not None and not api_key.may_handle(mini_app_id):
+        raise RoleRequired("This API key may only read reports; create a key with Handle scope.")

@@ -103,12 +103,15 @@ def report_filter(*, mini_app: MiniApp, params: Mapping) -> ReportFilter:
     return ReportFilter(params, queryset=reports_base(mini_app=mini_app))
 
 
-def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SIZE) -> ReportPage:
+def reports_page(
+    *, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SIZE, counts: bool = True
+) -> ReportPage:
     """One page of the list, by keyset (`after` / `before` a report ID), never by OFFSET:
 
     page 20,000 costs what page 1 costs. Queries: the issue-type choices, the exact-ID lookup
     (when searching), the tab counts (one statement), the anchor row if paging, the page and
     its screenshots; a word search adds its bounded match count and planner settings.
+    counts=False skips the tab counts (the handling API shows no tabs).
     """
     filterset = report_filter(mini_app=mini_app, params=params)
     sort = filterset.sort
@@ -145,7 +148,7 @@ def reports_page(*, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SI
         page.tabs = _word_search_tabs()
         rows = word_search_rows(queryset[: page_size + 1])
     else:
-        page.tabs = report_tabs(filterset=filterset)
+        page.tabs = report_tabs(filterset=filterset) if counts else []
         rows = list(queryset[: page_size + 1])
     more = len(rows) > page_size
     rows = with_deadlines(rows[:page_size])

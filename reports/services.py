@@ -26,6 +26,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 
 from .models import (
+    ApiKey,
     AppEvent,
     Category,
     IssueType,
@@ -35,7 +36,7 @@ from .models import (
     Screenshot,
     Status,
 )
-from .roles import HANDLING_ROLES, role_require
+from .roles import HANDLING_ROLES, api_key_handle_require, role_require
 from .screenshots import (
     ProcessedImage,
     ScreenshotStorageError,
@@ -238,10 +239,23 @@ def _conflict_message(current: Report, expected_version: int | None) -> str:
     return "This report is still pending."
 
 
+def _via(api_key: ApiKey | None) -> dict:
+    """What a history line records of the API key that made the change (never its secret)."""
+    return {"api_key": api_key.prefix, "api_key_name": api_key.name} if api_key else {}
+
+
 def _handle(
-    *, report: Report, actor, status: str, kind: str, notes: str | None, expected_version
+    *,
+    report: Report,
+    actor,
+    status: str,
+    kind: str,
+    notes: str | None,
+    expected_version,
+    api_key: ApiKey | None = None,
 ) -> Report:
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    api_key_handle_require(api_key=api_key, mini_app_id=report.mini_app_id)
     now = timezone.now()
     changes = {"status": status, "handled_at": now, "handled_by": actor}
     if notes is not None:
@@ -255,8 +269,12 @@ def _handle(
             allowed_from=[Status.PENDING],
         )
         if notes is not None and notes != previous_notes:
-            report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
-        report_event_record(current, kind, actor, now, status=status, late=current.is_past_due)
+            report_event_record(
+                current, Kind.NOTES_EDITED, actor, now, notes=notes, **_via(api_key)
+            )
+        report_event_record(
+            current, kind, actor, now, status=status, late=current.is_past_due, **_via(api_key)
+        )
     return current
 
 
@@ -267,6 +285,7 @@ def report_handle(
     status: str,
     notes: str | None = None,
     expected_version: int | None = None,
+    api_key: ApiKey | None = None,
 ) -> Report:
     """Resolve or dismiss (`status`) a pending report; notes typed with it are saved with it."""
     return _handle(
@@ -276,6 +295,7 @@ def report_handle(
         kind=HANDLED_KINDS[status],
         notes=notes,
         expected_version=expected_version,
+        api_key=api_key,
     )
 
 
@@ -330,9 +350,11 @@ def report_notes_edit(
     actor: AbstractBaseUser | None,
     notes: str,
     expected_version: int | None = None,
+    api_key: ApiKey | None = None,
 ) -> Report:
     """Notes are editable at any time, before and after handling; each version is kept."""
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    api_key_handle_require(api_key=api_key, mini_app_id=report.mini_app_id)
     now = timezone.now()
     with transaction.atomic():
         current = _change(
@@ -341,7 +363,7 @@ def report_notes_edit(
             changes={"notes": notes},
             allowed_from=None,
         )
-        report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+        report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes, **_via(api_key))
     return current
 
 

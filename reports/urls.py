@@ -14,6 +14,7 @@ urlpatterns = [
         views.notification_preferences,
         name="notification_preferences",
     ),
+    path("<slug:app_slug>/integration/keys/", include("reports.api_keys.urls")),
     path("<slug:app_slug>/reports/bulk/", views.reports_bulk, name="reports_bulk"),
     path("<slug:app_slug>/reports/export.csv", views.reports_export, name="reports_export"),
     path(

@@ -16,7 +16,17 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, FaqEntry, HelpIntro, Invitation, Membership, MiniApp, Report
+from reports.api_keys.services import api_key_create
+from reports.models import (
+    ApiKey,
+    Category,
+    FaqEntry,
+    HelpIntro,
+    Invitation,
+    Membership,
+    MiniApp,
+    Report,
+)
 from reports.services import report_dismiss, report_resolve
 from reports.team.services import token_hash
 from tests.tickets.api_client import signed_headers
@@ -114,7 +124,7 @@ class Row:
     data: Callable | None = None  # (world) -> POST data
     marker: Callable = lambda w: DETAILS  # (world) -> text the 200 must contain
     key_of: Callable | None = None  # (world) -> the report whose ?key= a reporter holds
-    api: str = ""  # "signed" | "unsigned": API request headers
+    api: str = ""  # "signed" | "unsigned" | "bearer" (an API key): API request headers
     body: Callable | None = None  # (world) -> raw JSON body for the API
     mutates: Callable | None = None  # (world) -> state that a refused POST must not change
     extra: dict = field(default_factory=dict)
@@ -452,6 +462,32 @@ ROWS = [
         mutates=_report_state,
         expect=handling(Expect(302, "/console/acme/reports/")),
     ),
+    # --- API keys: members read the list, owners create and revoke
+    Row(
+        "api_keys_page",
+        "reports:api_keys",
+        path=lambda w: _rv("reports:api_keys", "acme"),
+        marker=lambda w: w.api_key.prefix,
+        expect=console(OK),
+    ),
+    Row(
+        "api_key_create",
+        "reports:api_keys",
+        method="post",
+        path=lambda w: _rv("reports:api_keys", "acme"),
+        data=lambda w: {"name": "Matrix tool", "scope": "read"},
+        marker=lambda w: "Copy your new key now",
+        mutates=lambda w: ApiKey.objects.count(),
+        expect=managing(Expect(201, "marker")),
+    ),
+    Row(
+        "api_key_revoke",
+        "reports:api_key_revoke",
+        method="post",
+        path=lambda w: _rv("reports:api_key_revoke", "acme", w.api_key.pk),
+        mutates=lambda w: ApiKey.objects.filter(revoked_at__isnull=True).count(),
+        expect=managing(Expect(302, "/console/acme/integration/keys/")),
+    ),
     # --- Appeals, developer side
     Row(
         "appeals_queue",
@@ -623,6 +659,115 @@ ROWS = [
         marker=lambda w: w.pending.report_id,
         expect=cells(NOT_FOUND),
     ),
+    # --- The handling API: the API key is the only credential; sessions count for nothing
+    Row(
+        "api_list_with_key",
+        "tickets:api_reports",
+        api="bearer",
+        path=lambda w: "/api/v1/apps/acme/reports",
+        marker=lambda w: w.pending.report_id,
+        expect=cells(OK),
+    ),
+    Row(
+        "api_list_without_key",
+        "tickets:api_reports",
+        api="unsigned",
+        path=lambda w: "/api/v1/apps/acme/reports",
+        marker=lambda w: w.pending.report_id,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_list_other_apps_with_my_key",
+        "tickets:api_reports",
+        api="bearer",
+        path=lambda w: "/api/v1/apps/globex/reports",
+        marker=lambda w: "Globex tenant data",
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
+        "api_read_with_key",
+        "tickets:api_report_detail",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.handled.report_id}",
+        marker=lambda w: "Refund sent.",  # the notes: only with a key
+        expect=cells(OK),
+    ),
+    Row(
+        "api_notes_with_key",
+        "tickets:api_report_detail",
+        method="patch",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}",
+        body=lambda w: {"notes": "From the CRM."},
+        marker=lambda w: "From the CRM.",
+        mutates=_report_state,
+        expect=cells(OK),
+    ),
+    Row(
+        "api_notes_without_key",
+        "tickets:api_report_detail",
+        method="patch",
+        api="unsigned",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}",
+        body=lambda w: {"notes": "From the CRM."},
+        mutates=_report_state,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_resolve_with_key",
+        "tickets:api_report_resolve",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/resolve",
+        body=lambda w: {"version": w.pending.version},
+        marker=lambda w: '"resolved"',
+        mutates=_report_state,
+        expect=cells(OK),
+    ),
+    Row(
+        "api_resolve_other_apps_report",
+        "tickets:api_report_resolve",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.globex_report.report_id}/resolve",
+        body=lambda w: {},
+        marker=lambda w: "Globex tenant data",
+        mutates=lambda w: Report.objects.get(pk=w.globex_report.pk).version,
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
+        "api_dismiss_without_key",
+        "tickets:api_report_dismiss",
+        method="post",
+        api="unsigned",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/dismiss",
+        body=lambda w: {},
+        mutates=_report_state,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_dismiss_with_key",
+        "tickets:api_report_dismiss",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/dismiss",
+        body=lambda w: {},
+        marker=lambda w: '"dismissed"',
+        mutates=_report_state,
+        expect=cells(OK),
+    ),
+    Row(
+        "api_screenshot_link",
+        "tickets:api_report_screenshot",
+        path=lambda w: _screenshot_link(w),
+        expect=cells(IMAGE),  # the short-lived link is the credential, for everyone
+    ),
+    Row(
+        "api_screenshot_link_forged",
+        "tickets:api_report_screenshot",
+        path=lambda w: _screenshot_link(w).replace("token=", "token=forged"),
+        expect=cells(NOT_FOUND),
+    ),
     # --- Health probes: the same for everyone, nothing private (reports/health.py)
     Row(
         "healthz",
@@ -751,6 +896,17 @@ ROWS = [
 ]
 
 
+def _screenshot_link(w) -> str:
+    """The link a keyed read of the report gives (short-lived; the token is the credential)."""
+    from django.core import signing
+
+    from tickets.handling_api import SCREENSHOT_SALT
+
+    token = signing.dumps({"s": w.shot.pk, "t": 0}, salt=SCREENSHOT_SALT)
+    path = _rv("tickets:api_report_screenshot", "acme", w.pending.report_id, w.shot.pk)
+    return f"{path}?token={token}"
+
+
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     # 260 cells each sign five users in: the real hasher would make this file take minutes.
@@ -807,7 +963,10 @@ def world(
     globex_faq = FaqEntry.objects.create(
         mini_app=other_app, language="en", question="Globex FAQ marker?", answer="No."
     )
+    api_key, key = api_key_create(mini_app=mini_app, actor=owner, name="Matrix", scope="handle")
     return SimpleNamespace(
+        api_key=api_key,
+        key=key,
         app=mini_app,
         pending=pending,
         handled=Report.objects.get(pk=handled.pk),
@@ -830,8 +989,11 @@ def _request(client, row: Row, w, visitor: str):
     if row.api:
         body = json.dumps(row.body(w)).encode() if row.body else b""
         headers = signed_headers(w.app.signing_secret, body) if row.api == "signed" else {}
-        if row.method == "post":
-            return client.post(path, body, content_type="application/json", **headers)
+        if row.api == "bearer":
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {w.key}"}
+        if row.method in ("post", "patch"):
+            send = getattr(client, row.method)
+            return send(path, body, content_type="application/json", **headers)
         return client.get(path, **headers)
     if row.method == "post":
         return client.post(path, row.data(w) if row.data else {})

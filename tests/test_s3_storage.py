@@ -419,3 +419,28 @@ def test_the_browser_shows_the_screenshots_from_the_bucket_under_the_csp(
     shot = page.get_by_role("img", name="Screenshot 1")
     assert shot.evaluate(LOADED_WIDTH) == 320
     assert violations == []
+
+
+def test_the_handling_apis_screenshot_link_redirects_to_a_short_lived_signed_url(
+    client, mini_app, owner, bucket
+):
+    from reports.api_keys.services import api_key_create
+
+    submit_with_screenshot(client, png_bytes(size=(900, 700)))
+    shot = Screenshot.objects.select_related("report").get()
+    stored_image = bucket.get(shot.image.name)["Body"].read()
+    key = api_key_create(mini_app=mini_app, actor=owner, name="Tool", scope="read")[1]
+    read = client.get(
+        f"/api/v1/apps/acme/reports/{shot.report.report_id}", HTTP_AUTHORIZATION=f"Bearer {key}"
+    )
+    link = read.json()["screenshots"][0]["url"]
+    before = datetime.now(UTC)
+    response = client.get(link)  # the link alone, as an <img> would fetch it
+    after = datetime.now(UTC)
+    assert response.status_code == 302
+    signed = response["Location"]
+    assert signed.startswith(bucket.plain_url(shot.image.name) + "?")
+    assert "no-store" in response["Cache-Control"]
+    fetched = httpx.get(signed)
+    assert fetched.status_code == 200 and fetched.content == stored_image
+    assert_signed_for_a_short_window(signed, issued_between=(before, after))

@@ -45,15 +45,20 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields=None, headers=None):
+    def __init__(
+        self, status: int, code: str, message: str, fields=None, headers=None, report=None
+    ):
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.fields, self.headers = fields, headers or {}
+        self.report = report  # a 409's current state of the report (the handling API)
 
     def response(self) -> JsonResponse:
         body = {"error": self.code, "message": self.message}
         if self.fields is not None:
             body["fields"] = self.fields
+        if self.report is not None:
+            body["report"] = self.report
         response = JsonResponse(body, status=self.status)
         for name, value in self.headers.items():
             response[name] = value

@@ -31,3 +31,11 @@ def form_body_limit(max_bytes: int, too_large: Callable[[HttpRequest], HttpRespo
 
 def too_large_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tickets/too_large.html", status=413)
+
+
+# The handling API (tickets/handling_api.py): list pages, write bodies, screenshot links.
+HANDLING_DEFAULT_LIMIT = 50
+HANDLING_MAX_LIMIT = 100
+HANDLING_MAX_WRITE_BYTES = 256 * 1024  # 20,000 characters of notes, each escaped as \uXXXX
+# Screenshot links of a report read work without the key (an <img> shows them) this long.
+HANDLING_SCREENSHOT_URL_SECONDS = 300

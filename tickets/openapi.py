@@ -10,6 +10,7 @@ from reports.models import Category, IssueType, Status
 from reports.signing import OPEN_ID_MAX_LENGTH
 
 from .forms import DETAILS_MAX_LENGTH, ORDER_ID_MAX_LENGTH
+from .handling_openapi import extend as handling_api_extend
 
 REPORT_ID = {"type": "string", "pattern": "^[23456789ABCDEFGHJKMNPQRSTVWXYZ]{10}$"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -220,6 +221,10 @@ SIGNATURE_HEADERS = [
 
 
 def openapi_spec() -> dict:
+    return handling_api_extend(_reporter_spec())
+
+
+def _reporter_spec() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {

@@ -26,6 +26,8 @@ DEFAULT_LIMITS = {
     "check_ip": (10, 3600),
     # The API comes from the mini app's own server: one budget per app.
     "api_app": (600, 3600),
+    # The handling API, per API key: a tool syncing the list pages through it quickly.
+    "api_key": (600, 60),
 }
 
 

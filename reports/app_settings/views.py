@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from ..console import console_render
 from ..models import HANDLING_ROLES, HelpLanguage, MiniApp
 from ..roles import RoleRequired
 from ..selectors import mini_app_for_member
@@ -51,7 +52,6 @@ def _settings_render(
         for language, label in HelpLanguage.choices
     ]
     context = {
-        "mini_app": mini_app,
         "page": page,
         "faq_sections": [
             (language, label, page.faq_by_language[language])
@@ -64,7 +64,9 @@ def _settings_render(
         "grace_hours": int(SECRET_GRACE.total_seconds() // 3600),
         **overrides,
     }
-    return render(request, "reports/app_settings/settings.html", context, status=status)
+    return console_render(
+        request, "reports/app_settings/settings.html", mini_app, context, status=status
+    )
 
 
 @login_required
@@ -187,8 +189,10 @@ def faq_edit(request: HttpRequest, app_slug: str, entry_id: int) -> HttpResponse
             }
         )
         status = 200
-    context = {"mini_app": mini_app, "entry": entry, "form": form}
-    return render(request, "reports/app_settings/faq_edit.html", context, status=status)
+    context = {"entry": entry, "form": form}
+    return console_render(
+        request, "reports/app_settings/faq_edit.html", mini_app, context, status=status
+    )
 
 
 @login_required
@@ -254,7 +258,6 @@ def _integration_render(
 ) -> HttpResponse:
     api_base = f"{settings.SITE_URL}/api/v1/apps/{mini_app.slug}"
     context = {
-        "mini_app": mini_app,
         "page": selectors.secret_state(mini_app=mini_app, now=timezone.now()),
         "site_url": settings.SITE_URL,
         "api_base": api_base,
@@ -266,7 +269,9 @@ def _integration_render(
         "grace_hours": int(SECRET_GRACE.total_seconds() // 3600),
         **extra,
     }
-    return render(request, "reports/app_settings/integration.html", context, status=status)
+    return console_render(
+        request, "reports/app_settings/integration.html", mini_app, context, status=status
+    )
 
 
 @login_required

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ..console import console_render
 from ..models import MemberRole
 from ..roles import MANAGING_ROLES, role_require
-from ..selectors import console_nav, mini_app_for_member
+from ..selectors import mini_app_for_member
 from . import selectors, services
 from .forms import ROLE_HELP, InviteForm, NewAccountForm, RoleForm
 
@@ -26,8 +27,6 @@ TEAM_TEMPLATE = "reports/team/team.html"
 
 def _team_page(request: HttpRequest, mini_app, invite_form=None, status=200) -> HttpResponse:
     context = {
-        "mini_app": mini_app,
-        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
         "members": selectors.team_members(mini_app=mini_app),
         "invitations": selectors.team_invitations_open(mini_app=mini_app),
         "events": selectors.app_events(mini_app=mini_app) if mini_app.member_is_owner else [],
@@ -35,7 +34,7 @@ def _team_page(request: HttpRequest, mini_app, invite_form=None, status=200) -> 
         "roles": MemberRole.choices,
         "role_help": [(label, ROLE_HELP[value]) for value, label in MemberRole.choices],
     }
-    return render(request, TEAM_TEMPLATE, context, status=status)
+    return console_render(request, TEAM_TEMPLATE, mini_app, context, status=status)
 
 
 def _back(mini_app) -> HttpResponse:

@@ -464,6 +464,18 @@ def support_email_confirm(page, site, live_server):
     expect(page.get_by_role("button", name="Confirm this address")).to_be_visible()
 
 
+def api_key_created(page, site):
+    page.get_by_label("Key name").fill("CRM sync")
+    page.get_by_label(re.compile("^Handle")).check()
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_role("heading", name="Copy your new key now")).to_be_visible()
+
+
+def api_key_with_errors(page, site):
+    page.get_by_role("button", name="Create key").click()
+    expect(page.get_by_text("Give the key a name")).to_be_visible()
+
+
 PAGES = {
     "help home": help_home,
     "experience form": report_form("experience"),
@@ -524,6 +536,13 @@ PAGES = {
     "integration page with a signed link": integration_with_link,
     "help home with FAQ search": help_home_faq_search,
     "support e-mail confirmation": support_email_confirm,
+    "API keys page, none yet": console("/console/acme/integration/keys/", heading("API keys")),
+    "API keys page, a key just created": console(
+        "/console/acme/integration/keys/", api_key_created
+    ),
+    "API keys page, form with errors": console(
+        "/console/acme/integration/keys/", api_key_with_errors
+    ),
     "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
     "403 on the help center, in Spanish": error_page(
         "/help/acme/fail/403/", "Sin acceso a esta página", "es"

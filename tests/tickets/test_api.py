@@ -6,11 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from reports import signing
 from reports.models import OutboundEmail, Report, Screenshot
 from reports.services import report_resolve
 from tests.factories import png_bytes, upload
 from tests.tickets.api_client import api_get, api_post, api_post_multipart, signed_headers
-from tickets import signing
 
 pytestmark = pytest.mark.django_db
 
@@ -195,9 +195,10 @@ def test_unsupported_content_type_and_method_are_refused(client, mini_app):
     )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_content_type"
-    response = client.get("/api/v1/apps/acme/reports")
+    # GET lists reports with an API key (tests/tickets/test_handling_api.py); PUT is nothing.
+    response = client.put("/api/v1/apps/acme/reports")
     assert response.status_code == 405
-    assert response["Allow"] == "POST"
+    assert response["Allow"] == "GET, POST"
 
 
 def test_status_of_a_report(client, make_report, owner):

@@ -77,8 +77,10 @@ def test_an_unknown_slug_and_an_odd_report_id_are_json_404s(client, mini_app):
 
 def test_a_wrong_method_is_a_json_405_everywhere(client, mini_app):
     for method, path, allowed in [
-        ("get", "/api/v1/apps/acme/reports", "POST"),
-        ("delete", "/api/v1/apps/acme/reports/ABCDEFGHJK", "GET"),
+        ("put", "/api/v1/apps/acme/reports", "GET, POST"),
+        ("delete", "/api/v1/apps/acme/reports/ABCDEFGHJK", "GET, PATCH"),
+        ("get", "/api/v1/apps/acme/reports/ABCDEFGHJK/resolve", "POST"),
+        ("patch", "/api/v1/apps/acme/reports/ABCDEFGHJK/dismiss", "POST"),
         ("post", "/api/v1/openapi.json", "GET"),
     ]:
         response = getattr(client, method)(path)
