@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -8,6 +10,7 @@ from django.utils.functional import cached_property
 from . import services
 from .forms import validate_display_name
 from .models import (
+    DismissReason,
     IssueType,
     Membership,
     MiniApp,
@@ -180,9 +183,12 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._handle_selected(request, queryset, services.report_resolve, "resolved")
 
-    @admin.action(description="Dismiss selected pending reports")
+    @admin.action(description="Dismiss selected pending reports as spam or abuse")
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._handle_selected(request, queryset, services.report_dismiss, "dismissed")
+        # The installation's moderation tool: spam is what an admin dismisses in bulk.
+        spam = services.Dismissal(reason=DismissReason.SPAM)
+        dismiss = functools.partial(services.report_dismiss, dismissal=spam)
+        self._handle_selected(request, queryset, dismiss, "dismissed")
 
     def _handle_selected(self, request, queryset, handle, verb: str) -> None:
         done, refused = 0, []

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 
 from .models import Report
-from .services import ReportConflict, report_dismiss, report_resolve
+from .services import Dismissal, ReportConflict, report_dismiss, report_resolve
 
 BULK_LIMIT = 500  # one request stays short; the developer repeats for more
 
@@ -25,9 +25,15 @@ def note_appended(notes: str, note: str) -> str:
 
 
 def reports_bulk_handle(
-    *, reports: list[Report], actor: AbstractBaseUser, action: str, note: str = ""
+    *,
+    reports: list[Report],
+    actor: AbstractBaseUser,
+    action: str,
+    note: str = "",
+    dismissal: Dismissal | None = None,
 ) -> BulkResult:
     service = {"resolve": report_resolve, "dismiss": report_dismiss}[action]
+    reason = {"dismissal": dismissal} if action == "dismiss" else {}
     result = BulkResult()
     for report in reports:
         if report.is_handled:
@@ -39,6 +45,7 @@ def reports_bulk_handle(
                 actor=actor,
                 notes=note_appended(report.notes, note) if note else None,
                 expected_version=report.version,
+                **reason,
             )
         except ReportConflict:
             # Someone handled or edited it since the page was loaded: leave it to them.

@@ -42,6 +42,16 @@ class Status(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+class DismissReason(models.TextChoices):
+    # Told to the reporter in their language (the labels are in the message catalogues).
+    NOT_REPRODUCIBLE = "not_reproducible", "Not reproducible"
+    NOT_THIS_APP = "not_this_app", "Not about this mini app"
+    DUPLICATE = "duplicate", "Duplicate of another report"
+    SPAM = "spam", "Spam or abuse"
+    NOT_ENOUGH_INFORMATION = "not_enough_information", "Not enough information"
+    OTHER = "other", "Other"
+
+
 class MemberRole(models.TextChoices):
     # Everything, plus the team, the app's settings, secrets, webhooks and API keys.
     OWNER = "owner", "Owner"
@@ -219,6 +229,16 @@ class Report(models.Model):
     # Reminder e-mails already sent for this report, so a retried task never sends twice.
     past_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the reporter's e-mails are written in (their language at submission, their zone).
+    reporter_language = models.CharField(max_length=10, blank=True, editable=False)
+    reporter_timezone = models.CharField(max_length=64, blank=True, editable=False)
+    # Why a dismissed report was dismissed, as the reporter is told. Empty for a report that is
+    # not dismissed, and for one dismissed on appeal (the appeal's reply says why).
+    dismiss_reason = models.CharField(max_length=30, choices=DismissReason.choices, blank=True)
+    dismiss_reason_text = models.CharField(
+        "reason, in the team's words", max_length=500, blank=True
+    )
+    duplicate_of = models.CharField("duplicate of report", max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -250,6 +270,20 @@ class Report(models.Model):
                 name="report_handled_at_matches_status",
             ),
             models.CheckConstraint(condition=Q(due_at__gt=F("created_at")), name="report_due"),
+            models.CheckConstraint(
+                condition=Q(dismiss_reason="")
+                | Q(status=Status.DISMISSED, dismiss_reason__in=DismissReason.values),
+                name="report_dismiss_reason_when_dismissed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(dismiss_reason=DismissReason.OTHER) | ~Q(dismiss_reason_text=""),
+                name="report_other_reason_has_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(dismiss_reason=DismissReason.DUPLICATE, duplicate_of__gt="")
+                | (~Q(dismiss_reason=DismissReason.DUPLICATE) & Q(duplicate_of="")),
+                name="report_duplicate_names_report",
+            ),
             models.UniqueConstraint(fields=["report_id"], name="report_id_unique"),
             models.UniqueConstraint(
                 fields=["mini_app", "submission_key"],
@@ -406,11 +440,13 @@ class ReportEvent(models.Model):
         SUPPORT_EMAIL_SHARED = "support_email_shared", "Support e-mail shared with reporter"
         APPEAL_UPHELD = "appeal_upheld", "Appeal upheld"
         APPEAL_OVERTURNED = "appeal_overturned", "Appeal overturned"
+        REPLIED = "replied", "Reply sent to the reporter"
 
     # What the reporter sees on the status page; the rest is for developers only.
     PUBLIC_KINDS = frozenset(
         {
             Kind.SUBMITTED,
+            Kind.REPLIED,
             Kind.RESOLVED,
             Kind.DISMISSED,
             Kind.REOPENED,

@@ -27,6 +27,7 @@ from django.utils import timezone
 from .models import (
     AppEvent,
     Category,
+    DismissReason,
     IssueType,
     MiniApp,
     Report,
@@ -34,6 +35,7 @@ from .models import (
     Screenshot,
     Status,
 )
+from .reporter_mail import reporter_email_enqueue
 from .roles import HANDLING_ROLES, role_require
 from .screenshots import (
     ProcessedImage,
@@ -92,6 +94,8 @@ def report_submit(
     submission_fingerprint: str = "",
     now: datetime | None = None,
     also: Callable[[Report], object] | None = None,
+    reporter_language: str = "",
+    reporter_timezone: str = "",
 ) -> Report:
     """File a report with its screenshots and its "received" event, all or nothing.
 
@@ -123,6 +127,7 @@ def report_submit(
                     created_at=created_at,
                     stored_files=stored_files,
                     also=also,
+                    reporter=(reporter_language[:10], reporter_timezone[:64]),
                 )
         except IntegrityError:
             # A concurrent twin with the same submission key won the race: answer with it.
@@ -155,6 +160,7 @@ def _create_report(
     created_at,
     stored_files,
     also,
+    reporter,
 ) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
@@ -169,6 +175,8 @@ def _create_report(
         due_at=Report.due_from(created_at),
         submission_key=submission_key,
         submission_fingerprint=submission_fingerprint,
+        reporter_language=reporter[0],
+        reporter_timezone=reporter[1],
     )
     for position, image in enumerate(screenshots):
         screenshot_store(
@@ -251,12 +259,73 @@ def _conflict_message(current: Report, expected_version: int | None) -> str:
     return "This report is still pending."
 
 
+REPLY_MAX_LENGTH = 5000
+REASON_TEXT_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """Why a report is dismissed, as the reporter is told: one of DismissReason, with the
+    other report's ID for a duplicate, or the team's own words for Other."""
+
+    reason: str
+    text: str = ""
+    duplicate_of: str = ""
+
+
+def _reply_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > REPLY_MAX_LENGTH:
+        raise ReportRuleError(f"A reply can be at most {REPLY_MAX_LENGTH:,} characters.")
+    return text
+
+
+def _dismissal_fields(report: Report, dismissal: Dismissal | None) -> dict:
+    """The report's reason columns for this dismissal; ReportRuleError if it is not one."""
+    if dismissal is None or dismissal.reason not in DismissReason.values:
+        raise ReportRuleError("Choose why the report is dismissed: the reporter is told.")
+    text = dismissal.text.strip() if dismissal.reason == DismissReason.OTHER else ""
+    if dismissal.reason == DismissReason.OTHER and not text:
+        raise ReportRuleError("Write the reason for Other: the reporter reads it.")
+    if len(text) > REASON_TEXT_MAX_LENGTH:
+        raise ReportRuleError(f"The reason can be at most {REASON_TEXT_MAX_LENGTH} characters.")
+    duplicate_of = ""
+    if dismissal.reason == DismissReason.DUPLICATE:
+        duplicate_of = dismissal.duplicate_of.strip().upper()
+        if not duplicate_of:
+            raise ReportRuleError("Give the ID of the report this one duplicates.")
+        if duplicate_of == report.report_id:
+            raise ReportRuleError("A report cannot be a duplicate of itself.")
+        same_app = Report.objects.filter(mini_app_id=report.mini_app_id, report_id=duplicate_of)
+        if not duplicate_of.isalnum() or not same_app.exists():
+            raise ReportRuleError(
+                f"{duplicate_of[:16]} is not a report of this mini app. "
+                "Give the ID of the report this one duplicates."
+            )
+    return {
+        "dismiss_reason": dismissal.reason,
+        "dismiss_reason_text": text,
+        "duplicate_of": duplicate_of,
+    }
+
+
 def _handle(
-    *, report: Report, actor, status: str, kind: str, notes: str | None, expected_version
+    *,
+    report: Report,
+    actor,
+    status: str,
+    kind: str,
+    notes: str | None,
+    expected_version,
+    reply: str = "",
+    dismissal: Dismissal | None = None,
 ) -> Report:
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    reply = _reply_text(reply)
     now = timezone.now()
     changes = {"status": status, "handled_at": now, "handled_by": actor}
+    if status == Status.DISMISSED:
+        changes.update(_dismissal_fields(report, dismissal))
     if notes is not None:
         changes["notes"] = notes
     with transaction.atomic():
@@ -269,8 +338,48 @@ def _handle(
         )
         if notes is not None and notes != previous_notes:
             report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
-        report_event_record(current, kind, actor, now, status=status, late=current.is_past_due)
+        reason = {k: v for k, v in changes.items() if k in _REASON_FIELDS and v}
+        report_event_record(
+            current, kind, actor, now, status=status, late=current.is_past_due, **reason
+        )
+        if reply:
+            report_event_record(current, Kind.REPLIED, actor, now, text=reply)
+        # One e-mail tells the decision, its reason and the reply; once per decision, whatever
+        # retries (the version is the decision's own).
+        reporter_email_enqueue(
+            report=current,
+            template="reports/email/reporter_decision",
+            dedupe_key=f"reports:decision:{current.pk}:{current.version}",
+            reply=reply,
+            decided_at=now,
+        )
     return current
+
+
+_REASON_FIELDS = ("dismiss_reason", "dismiss_reason_text", "duplicate_of")
+_REASON_CLEARED = dict.fromkeys(_REASON_FIELDS, "")
+
+
+def report_reply(
+    *, report: Report, actor: AbstractBaseUser | None, text: str, now: datetime | None = None
+) -> ReportEvent:
+    """Write to the reporter: a public line of the history, shown on the status page with the
+    app's name and e-mailed to the contact address. A reply is never edited; another follows."""
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    text = _reply_text(text)
+    if not text:
+        raise ReportRuleError("Write the reply before sending it.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = report_event_record(report, Kind.REPLIED, actor, now, text=text)
+        reporter_email_enqueue(
+            report=report,
+            template="reports/email/reporter_reply",
+            dedupe_key=f"reports:reply:{event.pk}",
+            reply=text,
+            replied_at=now,
+        )
+    return event
 
 
 def report_resolve(
@@ -279,6 +388,7 @@ def report_resolve(
     actor: AbstractBaseUser | None,
     notes: str | None = None,
     expected_version: int | None = None,
+    reply: str = "",
 ) -> Report:
     return _handle(
         report=report,
@@ -287,6 +397,7 @@ def report_resolve(
         kind=Kind.RESOLVED,
         notes=notes,
         expected_version=expected_version,
+        reply=reply,
     )
 
 
@@ -294,9 +405,13 @@ def report_dismiss(
     *,
     report: Report,
     actor: AbstractBaseUser | None,
+    dismissal: Dismissal | None = None,
     notes: str | None = None,
     expected_version: int | None = None,
+    reply: str = "",
 ) -> Report:
+    """Dismiss with a reason from DismissReason (ReportRuleError without one): the reporter
+    is told it, in their language, on the status page and by e-mail."""
     return _handle(
         report=report,
         actor=actor,
@@ -304,6 +419,8 @@ def report_dismiss(
         kind=Kind.DISMISSED,
         notes=notes,
         expected_version=expected_version,
+        reply=reply,
+        dismissal=dismissal,
     )
 
 
@@ -326,7 +443,12 @@ def report_reopen(
             current = _change(
                 report=report,
                 expected_version=expected_version,
-                changes={"status": Status.PENDING, "handled_at": None, "handled_by": None},
+                changes={
+                    "status": Status.PENDING,
+                    "handled_at": None,
+                    "handled_by": None,
+                    **_REASON_CLEARED,
+                },
                 allowed_from=[Status.RESOLVED, Status.DISMISSED],
             )
         except ReportConflict as conflict:
@@ -336,6 +458,11 @@ def report_reopen(
                 ) from None
             raise
         report_event_record(current, Kind.REOPENED, actor, now, previous_status=report.status)
+        reporter_email_enqueue(
+            report=current,
+            template="reports/email/reporter_reopened",
+            dedupe_key=f"reports:reopened:{current.pk}:{current.version}",
+        )
         if notes is not None:
             current = _change(
                 report=current,
@@ -462,6 +589,8 @@ def report_decision_change(
                     "status": status,
                     "handled_at": now if handled else None,
                     "handled_by": actor if handled else None,
+                    # Dismissed on appeal: the appeal's reply, e-mailed with it, says why.
+                    **_REASON_CLEARED,
                 },
                 allowed_from=[s for s in (Status.RESOLVED, Status.DISMISSED) if s != status],
             )

@@ -26,6 +26,12 @@ urlpatterns = [
         name="report_notes",
     ),
     path(
+        "<slug:app_slug>/reports/<slug:report_id>/reply/",
+        views.report_action,
+        {"action": "reply"},
+        name="report_reply",
+    ),
+    path(
         "<slug:app_slug>/reports/<slug:report_id>/resolve/",
         views.report_action,
         {"action": "resolve"},

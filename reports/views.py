@@ -43,11 +43,13 @@ from .selectors import (
     with_deadlines,
 )
 from .services import (
+    Dismissal,
     ReportConflict,
     ReportRuleError,
     report_dismiss,
     report_notes_edit,
     report_reopen,
+    report_reply,
     report_resolve,
 )
 
@@ -174,6 +176,7 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("ordering",)),
         "sort_labels": SORT_LABELS,
         "bulk_limit": BULK_LIMIT,
+        "bulk_reasons": [c for c in BulkActionForm.base_fields["reason"].choices if c[0]],
         "statuses": Status,
         **_list_links(request.GET, page),
         **_timezone_context(request),
@@ -231,21 +234,38 @@ def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
 
 ACTION_MESSAGES = {
     "notes": "Notes saved.",
+    "reply": "Reply sent to the reporter.",
     "resolve": "Report resolved.",
     "dismiss": "Report dismissed.",
     "reopen": "Report reopened: it is pending again.",
 }
 
 
-def _apply(action: str, report: Report, actor, version: int, notes: str) -> Report:
-    """Call the service for a panel button; the notes typed beside it are never dropped."""
+def _apply(action: str, report: Report, actor, form: ReportActionForm) -> None:
+    """Call the service for a panel button; the notes typed beside it are never dropped
+    (a reply alone leaves them in the editor, unsaved)."""
+    version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
+    reply = form.cleaned_data["reply"]
     changed_notes = notes if notes != report.notes else None
     if action == "notes":
-        return report_notes_edit(report=report, actor=actor, notes=notes, expected_version=version)
-    if action in ("resolve", "dismiss"):
-        service = report_resolve if action == "resolve" else report_dismiss
-        return service(report=report, actor=actor, notes=changed_notes, expected_version=version)
-    return report_reopen(report=report, actor=actor, notes=changed_notes, expected_version=version)
+        report_notes_edit(report=report, actor=actor, notes=notes, expected_version=version)
+    elif action == "reply":
+        report_reply(report=report, actor=actor, text=reply)
+    elif action == "resolve":
+        report_resolve(
+            report=report, actor=actor, notes=changed_notes, expected_version=version, reply=reply
+        )
+    elif action == "dismiss":
+        report_dismiss(
+            report=report,
+            actor=actor,
+            dismissal=form.dismissal,
+            notes=changed_notes,
+            expected_version=version,
+            reply=reply,
+        )
+    else:
+        report_reopen(report=report, actor=actor, notes=changed_notes, expected_version=version)
 
 
 def _change_conflict_message(history: list[ReportEvent]) -> str:
@@ -265,22 +285,30 @@ def _change_conflict_message(history: list[ReportEvent]) -> str:
 def report_action(request: HttpRequest, app_slug: str, report_id: str, action: str):
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     report = report_for_member(mini_app=mini_app, report_id=report_id)
-    form = ReportActionForm(request.POST)
+    form = ReportActionForm(request.POST, action=action)
     if not form.is_valid():
         return _panel(request, mini_app, report, form=form, status=422)
-    version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
+    notes = form.cleaned_data["notes"]
     if action == "notes" and notes == report.notes:
         return _panel(request, mini_app, report, message="The notes have not changed.")
     try:
-        _apply(action, report, request.user, version, notes)
-    except (ReportConflict, ReportRuleError) as problem:
+        _apply(action, report, request.user, form)
+    except ReportRuleError as problem:
+        if action in ("reply", "dismiss"):
+            # The input broke a rule (a duplicate of a report of another app...): the form
+            # is shown again as typed, with the reason.
+            form.add_error(None, str(problem))
+            return _panel(request, mini_app, report, form=form, status=422)
+        current = report_for_member(mini_app=mini_app, report_id=report_id)
+        return _panel(request, mini_app, current, error=str(problem), status=409, changed=True)
+    except ReportConflict as problem:
         current = report_for_member(mini_app=mini_app, report_id=report_id)
         draft = notes if notes != current.notes else None
-        if isinstance(problem, ReportConflict) and (action == "notes" or not current.is_handled):
+        if action == "notes" or not current.is_handled:
             # Not about who handled it: say what changed, and by whom.
             message = _change_conflict_message(report_history(report=current))
         else:
-            message = getattr(problem, "message", str(problem))
+            message = problem.message
         return _panel(
             request,
             mini_app,
@@ -290,11 +318,20 @@ def report_action(request: HttpRequest, app_slug: str, report_id: str, action: s
             status=409,
             changed=True,
         )
-    if not _fragment(request):
+    current = report_for_member(mini_app=mini_app, report_id=report_id)
+    # A reply saves no notes: typed ones stay in the editor, marked as not saved yet.
+    draft = notes if action == "reply" and notes != current.notes else None
+    if not _fragment(request) and draft is None:
         messages.success(request, ACTION_MESSAGES[action])
         return redirect("reports:report_detail", app_slug=mini_app.slug, report_id=report_id)
-    current = report_for_member(mini_app=mini_app, report_id=report_id)
-    return _panel(request, mini_app, current, message=ACTION_MESSAGES[action], changed=True)
+    return _panel(
+        request,
+        mini_app,
+        current,
+        message=ACTION_MESSAGES[action],
+        draft_notes=draft,
+        changed=True,
+    )
 
 
 @login_required
@@ -332,7 +369,11 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         limit=BULK_LIMIT,
     )
     result = reports_bulk_handle(
-        reports=reports, actor=request.user, action=data["action"], note=data["note"]
+        reports=reports,
+        actor=request.user,
+        action=data["action"],
+        note=data["note"],
+        dismissal=Dismissal(data["reason"]) if data["action"] == "dismiss" else None,
     )
     verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
     count = len(result.handled)

@@ -193,12 +193,16 @@ def make_report(mini_app) -> Callable[..., Report]:
         values = {**REPORT_DEFAULTS[category], **fields}
         screenshots = values.pop("screenshots", ())
         now = values.pop("now", None)
+        reporter = {
+            k: values.pop(k) for k in ("reporter_language", "reporter_timezone") if k in values
+        }
         values["issue_type"] = issue_type(values["issue_type"])
         return report_submit(
             mini_app=app or mini_app,
             data=ReportInput(category=category, **values),
             screenshots=screenshots,
             now=now,
+            **reporter,
         )
 
     return make

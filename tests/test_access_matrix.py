@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, Membership, Report
-from reports.services import report_dismiss, report_resolve
+from reports.models import Category, Membership, Report, ReportEvent
+from reports.services import Dismissal, report_dismiss, report_resolve
 from tests.tickets.api_client import signed_headers
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,11 @@ def _report_state(w) -> tuple:
     )
 
 
+def _report_history_state(w) -> tuple:
+    # A reply changes no column of the report: its history line (and e-mail) is the change.
+    return _report_state(w), ReportEvent.objects.filter(report__mini_app=w.app).count()
+
+
 def _appeal_state(w) -> tuple:
     return (_report_state(w), Appeal.objects.get(pk=w.appeal.pk).state)
 
@@ -100,9 +105,14 @@ def _action(name: str, report_attr: str, member: Expect = Expect(302, "/console/
         name=name,
         method="post",
         path=lambda w: _rv(name, "acme", getattr(w, report_attr).report_id),
-        data=lambda w: {"version": getattr(w, report_attr).version, "notes": "Member's note."},
+        data=lambda w: {
+            "version": getattr(w, report_attr).version,
+            "notes": "Member's note.",
+            "reply": "Member's reply.",
+            "reason": "not_reproducible",
+        },
         expect=console(member),
-        mutates=_report_state,
+        mutates=_report_history_state,
     )
 
 
@@ -143,6 +153,8 @@ ROWS = [
     _action("reports:report_notes", "pending"),
     _action("reports:report_resolve", "pending"),
     _action("reports:report_dismiss", "pending"),
+    # Its notes are not saved by a reply: the panel shows them again as not saved yet.
+    _action("reports:report_reply", "pending", member=OK),
     _action("reports:report_reopen", "handled"),
     Row(
         "reports_bulk",
@@ -447,7 +459,9 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
         screenshots=[image_process(upload(png_bytes()))],
     )
     dismissed = make_report(Category.PAYMENT, details=DETAILS, contact_email="payer@example.net")
-    dismissed = report_dismiss(report=dismissed, actor=owner, notes="Not ours.")
+    dismissed = report_dismiss(
+        report=dismissed, actor=owner, dismissal=Dismissal("not_reproducible"), notes="Not ours."
+    )
     globex_report = make_report(app=other_app, details="Globex tenant data")
     inactive = make_user("gone@acme.example", is_active=False)
     Membership.objects.create(mini_app=mini_app, user=inactive)

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from reports.models import Category, MiniApp, Report
+from reports.reporter_mail import report_status_url
 from reports.request_guards import request_body_limit
 from reports.services import ReportInput, ReportNotSaved
 
@@ -276,7 +277,7 @@ def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
             report.handled_at.isoformat().replace("+00:00", "Z") if report.handled_at else None
         ),
         "past_due": report.is_past_due,
-        "status_url": services.report_status_url(report),
+        "status_url": report_status_url(report),
     }
     if duplicate is not None:
         body["duplicate"] = duplicate

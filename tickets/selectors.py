@@ -36,7 +36,10 @@ def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Repor
         [report],
         Prefetch(
             "events",
-            queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS),
+            # Newest first: the status page's timeline and the API's.
+            queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS).order_by(
+                "-created_at", "-id"
+            ),
             to_attr="public_events",
         ),
         "screenshots",

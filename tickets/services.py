@@ -1,19 +1,16 @@
 """The intake's state changes: file a report (once), and e-mail reporters their links."""
 
 import logging
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from reports.middleware import timezone_from_name
 from reports.models import MiniApp, Report
-from reports.outbox import email_enqueue
+from reports.reporter_mail import reporter_email_enqueue
 from reports.screenshots import ProcessedImage
 from reports.services import ReportInput, report_submit
 
@@ -40,17 +37,8 @@ class SubmissionKeyReused(Exception):
         self.report = report
 
 
-def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
-    """The reporter's IANA zone (a cookie or form field: user input, so checked), else UTC."""
-    return timezone_from_name(name) or zoneinfo.ZoneInfo("UTC")
-
-
 def report_status_path(report: Report) -> str:
     return report.reporter_path("tickets:report_status")
-
-
-def report_status_url(report: Report) -> str:
-    return settings.SITE_URL + report_status_path(report)
 
 
 def ticket_submit(
@@ -104,6 +92,8 @@ def ticket_submit(
         submission_fingerprint=submission_fingerprint,
         now=now,
         also=confirm,
+        reporter_language=language,
+        reporter_timezone=str(timezone_from_name(tz_name) or ""),
     )
     if report.pk not in filed:  # a concurrent request with the same key filed it first
         return _replayed(report, submission_fingerprint)
@@ -174,27 +164,10 @@ def report_status_link_send(
 def _reporter_email_enqueue(
     *, report: Report, template: str, language: str, tz_name: str, dedupe_key: str = ""
 ):
-    tz = timezone_or_utc(tz_name)
-    context = {
-        "report": report,
-        "mini_app": report.mini_app,
-        "status_url": report_status_url(report),
-        "created_at": report.created_at,
-        "due_at": report.due_at,
-        "tz_name": str(tz),
-        "response_hours": settings.REPORT_RESPONSE_HOURS,
-    }
-    # Date filters convert to the *active* zone: rendering outside the reporter's zone showed
-    # UTC clock times labelled with their zone.
-    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(tz):
-        context["LANGUAGE_CODE"] = translation.get_language()
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
-        body = render_to_string(f"tickets/email/{template}.txt", context)
-        html_body = render_to_string(f"tickets/email/{template}.html", context)
-    return email_enqueue(
-        to=report.contact_email,
-        subject=" ".join(subject.split()),
-        body=body,
-        html_body=html_body,
+    return reporter_email_enqueue(
+        report=report,
+        template=f"tickets/email/{template}",
+        language=language,
+        tz_name=tz_name,
         dedupe_key=dedupe_key,
     )
