@@ -239,6 +239,9 @@ class Report(models.Model):
         "reason, in the team's words", max_length=500, blank=True
     )
     duplicate_of = models.CharField("duplicate of report", max_length=16, blank=True)
+    # The reporter added information the team has not answered yet (a reply, a decision or a
+    # reopen clears it): the list's "Reporter replied" flag and filter.
+    reporter_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -358,6 +361,12 @@ class Report(models.Model):
                 condition=Q(status=Status.PENDING, past_due_at__isnull=False),
                 name="report_app_late",
             ),
+            # Console list: the "Reporter replied" filter, newest first (few rows at a time).
+            models.Index(
+                fields=["mini_app", "created_at", "id"],
+                condition=Q(reporter_replied_at__isnull=False),
+                name="report_app_reporter_replied",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -441,12 +450,14 @@ class ReportEvent(models.Model):
         APPEAL_UPHELD = "appeal_upheld", "Appeal upheld"
         APPEAL_OVERTURNED = "appeal_overturned", "Appeal overturned"
         REPLIED = "replied", "Reply sent to the reporter"
+        INFORMATION_ADDED = "information_added", "Reporter added information"
 
     # What the reporter sees on the status page; the rest is for developers only.
     PUBLIC_KINDS = frozenset(
         {
             Kind.SUBMITTED,
             Kind.REPLIED,
+            Kind.INFORMATION_ADDED,
             Kind.RESOLVED,
             Kind.DISMISSED,
             Kind.REOPENED,
@@ -489,6 +500,21 @@ class ReportEvent(models.Model):
     @property
     def is_public(self) -> bool:
         return self.kind in self.PUBLIC_KINDS
+
+
+class AddedScreenshot(ScreenshotFiles):
+    """A screenshot the reporter added from the status page, with the text of that addition
+    (its ReportEvent of kind information_added)."""
+
+    FOLDER = "added-screenshots"
+
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="screenshots")
+
+    class Meta:
+        ordering = ["event", "position"]
+
+    def __str__(self) -> str:
+        return f"Added screenshot {self.position + 1} of event {self.event_id}"
 
 
 class OutboundEmail(models.Model):

@@ -20,7 +20,7 @@ from .filters import (
     status_tab_q,
     with_sort_flags,
 )
-from .models import MiniApp, Report, ReportEvent, Screenshot, new_access_key
+from .models import AddedScreenshot, MiniApp, Report, ReportEvent, Screenshot, new_access_key
 from .search import word_search_rows
 
 PAGE_SIZE = 50
@@ -231,7 +231,8 @@ def report_history(*, report: Report, oldest_first: bool = False) -> list[Report
     """The report's history with the author of each line: newest first for the report panel,
     oldest first for the appeal panel (read as the story leading to the appeal)."""
     order = ("created_at", "id") if oldest_first else ("-created_at", "-id")
-    return list(report.events.select_related("actor").order_by(*order))
+    events = report.events.select_related("actor").prefetch_related("screenshots")
+    return list(events.order_by(*order))
 
 
 def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: int) -> Screenshot:
@@ -240,6 +241,20 @@ def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: i
             pk=screenshot_id, report__mini_app=mini_app, report__report_id=report_id.upper()
         )
     except Screenshot.DoesNotExist:
+        raise Http404("No such screenshot.") from None
+
+
+def added_screenshot_for_member(
+    *, mini_app: MiniApp, report_id: str, screenshot_id: int
+) -> AddedScreenshot:
+    """A screenshot the reporter added to a report of this app; 404 for any other."""
+    try:
+        return AddedScreenshot.objects.get(
+            pk=screenshot_id,
+            event__report__mini_app=mini_app,
+            event__report__report_id=report_id.upper(),
+        )
+    except AddedScreenshot.DoesNotExist:
         raise Http404("No such screenshot.") from None
 
 

@@ -323,7 +323,13 @@ def _handle(
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     reply = _reply_text(reply)
     now = timezone.now()
-    changes = {"status": status, "handled_at": now, "handled_by": actor}
+    # A decision answers what the reporter added: the list stops flagging it.
+    changes = {
+        "status": status,
+        "handled_at": now,
+        "handled_by": actor,
+        "reporter_replied_at": None,
+    }
     if status == Status.DISMISSED:
         changes.update(_dismissal_fields(report, dismissal))
     if notes is not None:
@@ -372,6 +378,8 @@ def report_reply(
     now = now or timezone.now()
     with transaction.atomic():
         event = report_event_record(report, Kind.REPLIED, actor, now, text=text)
+        # Answered: the list stops flagging what the reporter added.
+        Report.objects.filter(pk=report.pk).update(reporter_replied_at=None)
         reporter_email_enqueue(
             report=report,
             template="reports/email/reporter_reply",
@@ -447,6 +455,7 @@ def report_reopen(
                     "status": Status.PENDING,
                     "handled_at": None,
                     "handled_by": None,
+                    "reporter_replied_at": None,
                     **_REASON_CLEARED,
                 },
                 allowed_from=[Status.RESOLVED, Status.DISMISSED],

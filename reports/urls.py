@@ -56,6 +56,12 @@ urlpatterns = [
         name="screenshot",
     ),
     path(
+        "<slug:app_slug>/reports/<slug:report_id>/added/<int:screenshot_id>/",
+        views.added_screenshot,
+        {"thumbnail": False},
+        name="added_screenshot",
+    ),
+    path(
         "<slug:app_slug>/reports/<slug:report_id>/screenshots/<int:screenshot_id>/thumbnail/",
         views.screenshot,
         {"thumbnail": True},

@@ -32,6 +32,7 @@ from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
+    added_screenshot_for_member,
     mini_app_for_member,
     mini_apps_for_user,
     report_for_member,
@@ -341,6 +342,18 @@ def screenshot(
 ) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     shot = screenshot_for_member(
+        mini_app=mini_app, report_id=report_id, screenshot_id=screenshot_id
+    )
+    return screenshot_response(shot, thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def added_screenshot(
+    request: HttpRequest, app_slug: str, report_id: str, screenshot_id: int, thumbnail: bool
+) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    shot = added_screenshot_for_member(
         mini_app=mini_app, report_id=report_id, screenshot_id=screenshot_id
     )
     return screenshot_response(shot, thumbnail=thumbnail)

@@ -19,6 +19,7 @@ from appeals.models import Appeal
 from reports.models import Category, Membership, Report, ReportEvent
 from reports.services import Dismissal, report_dismiss, report_resolve
 from tests.tickets.api_client import signed_headers
+from tickets.services import report_information_add
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +185,14 @@ ROWS = [
         expect=console(IMAGE),
     ),
     Row(
+        "console_added_screenshot",
+        "reports:added_screenshot",
+        path=lambda w: _rv(
+            "reports:added_screenshot", "acme", w.pending.report_id, w.added_shot.pk
+        ),
+        expect=console(IMAGE),
+    ),
+    Row(
         "timezone_picker",
         "reports:timezone",
         path=lambda w: _rv("reports:timezone"),
@@ -289,6 +298,17 @@ ROWS = [
         key_of=lambda w: w.pending,
         path=lambda w: _rv("tickets:report_screenshot_thumbnail", "acme", w.pending.report_id, 1),
         expect=keyed(IMAGE),
+    ),
+    Row(
+        "add_information",
+        "tickets:report_add_information",
+        method="post",
+        key_of=lambda w: w.pending,
+        path=lambda w: _rv("tickets:report_add_information", "acme", w.pending.report_id),
+        data=lambda w: {"text": "The reporter adds this."},
+        marker=lambda w: w.pending.report_id,
+        mutates=lambda w: w.pending.events.filter(kind="information_added").count(),
+        expect=keyed(Expect(302, "/help/acme/tickets/")),
     ),
     Row(
         "appeal_form",
@@ -476,6 +496,9 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
         appeal=appeal,
         dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
+        added_shot=report_information_add(
+            report=pending, text="Added.", screenshots=[image_process(upload(png_bytes()))]
+        ).screenshots.get(),
         globex_report=globex_report,
         users=users,
     )

@@ -5,16 +5,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from reports.middleware import timezone_from_name
-from reports.models import MiniApp, Report
+from reports.models import AddedScreenshot, MiniApp, Report, ReportEvent
 from reports.reporter_mail import reporter_email_enqueue
-from reports.screenshots import ProcessedImage
-from reports.services import ReportInput, report_submit
+from reports.screenshots import (
+    ProcessedImage,
+    ScreenshotStorageError,
+    screenshot_files_kept_with_rows,
+    screenshot_store,
+)
+from reports.services import (
+    DATABASE_BUGS,
+    ReportInput,
+    ReportNotSaved,
+    report_event_record,
+    report_submit,
+)
 
-from .selectors import report_by_submission_key, report_find_duplicate, report_for_status_link
+from .selectors import (
+    information_refusal,
+    report_by_submission_key,
+    report_find_duplicate,
+    report_for_status_link,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +42,10 @@ class SubmitOutcome:
     duplicate: bool = False
     # True when this exact submission (same one-time token / idempotency key) was seen before.
     replayed: bool = False
+
+
+class InformationRefused(ValueError):
+    """The report no longer takes information; the message is what the reporter reads."""
 
 
 class SubmissionKeyReused(Exception):
@@ -171,3 +191,38 @@ def _reporter_email_enqueue(
         tz_name=tz_name,
         dedupe_key=dedupe_key,
     )
+
+
+def report_information_add(
+    *,
+    report: Report,
+    text: str,
+    screenshots: Sequence[ProcessedImage] = (),
+    now: datetime | None = None,
+) -> ReportEvent:
+    """The reporter adds text and screenshots to their report: a public history line, and the
+    console's "Reporter replied" flag. It never reopens a decided report.
+
+    Raises InformationRefused outside the window (reports' selectors say which), and
+    ReportNotSaved when the database or the storage fails (no row, no file kept).
+    """
+    now = now or timezone.now()
+    refusal = information_refusal(report=report, now=now)
+    if refusal:
+        raise InformationRefused(refusal)
+    try:
+        with screenshot_files_kept_with_rows() as stored, transaction.atomic():
+            event = report_event_record(
+                report, ReportEvent.Kind.INFORMATION_ADDED, None, now, text=text
+            )
+            for position, image in enumerate(screenshots):
+                screenshot_store(
+                    shot=AddedScreenshot(event=event, position=position), image=image, stored=stored
+                )
+            Report.objects.filter(pk=report.pk).update(reporter_replied_at=now)
+    except (DatabaseError, ScreenshotStorageError) as error:
+        if isinstance(error, DATABASE_BUGS):
+            raise
+        logger.exception("Added information not saved (no row, no file kept)")
+        raise ReportNotSaved("The information could not be saved.") from error
+    return event
