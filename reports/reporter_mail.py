@@ -9,9 +9,10 @@ import zoneinfo
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from .middleware import timezone_from_name
-from .models import OutboundEmail, Report
+from .models import DismissReason, OutboundEmail, Report
 from .outbox import email_enqueue
 
 # The reporter's status page is served by tickets; the URL is named, not imported.
@@ -20,6 +21,16 @@ STATUS_PAGE = "tickets:report_status"
 
 def report_status_url(report: Report) -> str:
     return settings.SITE_URL + report.reporter_path(STATUS_PAGE)
+
+
+def dismiss_reason_words(*, reason: str, text: str = "", duplicate_of: str = "") -> str:
+    """A dismissal's reason as the reporter reads it, in the active language (the API's
+    words; templates/reports/_dismiss_reason.html says the same on pages and in e-mails)."""
+    if reason == DismissReason.DUPLICATE:
+        return _("Duplicate of another report (%(id)s)") % {"id": duplicate_of}
+    if reason == DismissReason.OTHER:
+        return text
+    return _(DismissReason(reason).label) if reason in DismissReason.values else ""
 
 
 def reporter_email_enqueue(

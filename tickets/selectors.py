@@ -61,6 +61,14 @@ def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Repor
     return report
 
 
+def report_public_events(*, report: Report) -> list[ReportEvent]:
+    """The report's public timeline, newest first (prefetched by report_for_reporter)."""
+    if hasattr(report, "public_events"):
+        return report.public_events
+    events = ReportEvent.objects.filter(report=report, kind__in=ReportEvent.PUBLIC_KINDS)
+    return list(events.order_by("-created_at", "-id"))
+
+
 def report_screenshot_for_reporter(
     *, mini_app: MiniApp, report_id: str, key: str, position: int
 ) -> Screenshot:
