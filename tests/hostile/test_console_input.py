@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from appeals.models import Appeal
 from appeals.services import appeal_submit
 from reports.forms import REPORT_ID_SHAPE, ReportActionForm
-from reports.models import Category, Membership, Report, Status
+from reports.models import (
+    Category,
+    DismissReason,
+    Membership,
+    OutboundEmail,
+    Report,
+    ReportEvent,
+    Status,
+)
 from reports.selectors import report_filter
 from reports.services import report_resolve
 
@@ -53,6 +61,8 @@ def test_panel_actions(member_client, make_report, owner, action, notes, version
         report = report_resolve(report=report, actor=owner, notes="")
     before = Report.objects.values_list("version", "status", "notes").get(pk=report.pk)
     data = {"version": report.version if version is None else version, "notes": notes}
+    if action == "dismiss":
+        data["reason"] = "not_reproducible"
 
     response = member_client.post(
         f"/console/acme/reports/{report.report_id}/{action}/", data, **(HTMX if htmx else {})
@@ -88,6 +98,78 @@ def test_panel_actions(member_client, make_report, owner, action, notes, version
         "reopen": Status.PENDING,
     }
     assert after.status == expected_status[action]
+
+
+def reply_normalised(reply: str) -> str:
+    return stripped(reply).replace("\r\n", "\n").strip()
+
+
+@hostile_settings
+@given(reply=st.one_of(hostile_field(5000), st.just("")), htmx=st.booleans())
+@example(reply="<script>alert(1)</script>", htmx=True)
+def test_panel_reply(member_client, make_report, reply, htmx):
+    report = make_report(details="Hostile reply target.", contact_email="r@example.net")
+    emails_before = OutboundEmail.objects.count()
+    data = {"version": report.version, "notes": "", "reply": reply}
+
+    response = member_client.post(
+        f"/console/acme/reports/{report.report_id}/reply/", data, **(HTMX if htmx else {})
+    )
+
+    assert_not_server_error(response)
+    reply_ok = char_field_ok(reply, 5000) and bool(reply_normalised(reply))
+    replies = report.events.filter(kind=ReportEvent.Kind.REPLIED)
+    if response.status_code == 422:
+        assert not reply_ok
+        errors = assert_errors_shown(response, form=ReportActionForm(data, action="reply"))
+        assert set(errors) == {"reply"}
+        assert not replies.exists() and OutboundEmail.objects.count() == emails_before
+        return
+    assert reply_ok and response.status_code == (200 if htmx else 302)
+    assert [e.data["text"] for e in replies] == [reply_normalised(reply)]
+    assert OutboundEmail.objects.count() == emails_before + 1
+    if htmx:
+        assert escape(reply_normalised(reply)) in body(response)
+
+
+@hostile_settings
+@given(
+    reason=st.one_of(st.sampled_from(DismissReason.values), hostile_text, st.just("")),
+    duplicate_of=st.one_of(st.just("REAL"), hostile_field(16), st.just("")),
+    reason_text=st.one_of(hostile_field(500), st.just("")),
+)
+def test_dismiss_reason(member_client, make_report, reason, duplicate_of, reason_text):
+    original = make_report(details="The original.")
+    report = make_report(details="Hostile dismissal target.")
+    if duplicate_of == "REAL":
+        duplicate_of = original.report_id.lower()
+    data = {
+        "version": report.version,
+        "notes": "",
+        "reason": reason,
+        "duplicate_of": duplicate_of,
+        "reason_text": reason_text,
+    }
+
+    response = member_client.post(f"/console/acme/reports/{report.report_id}/dismiss/", data)
+
+    assert_not_server_error(response)
+    after = Report.objects.get(pk=report.pk)
+    if response.status_code == 422:
+        assert after.status == Status.PENDING and after.version == report.version
+        page = body(response)
+        form = ReportActionForm(data, action="dismiss")
+        if not form.is_valid():
+            assert_errors_shown(response, form=form)
+        else:  # refused by the service's rule (a duplicate of no report of this app)
+            assert "not a report of this mini app" in page or "cannot be a duplicate" in page
+        return
+    assert response.status_code == 302
+    assert after.status == Status.DISMISSED and after.dismiss_reason == reason
+    if reason == DismissReason.DUPLICATE:
+        assert after.duplicate_of == original.report_id
+    if reason == DismissReason.OTHER:
+        assert after.dismiss_reason_text == stripped(reason_text)
 
 
 LIST_PARAMS = (
