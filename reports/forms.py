@@ -273,3 +273,39 @@ class NotificationPreferencesForm(forms.Form):
         help_text="Pending reports whose deadline is less than 12 hours away, once a day.",
         required=False,
     )
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=100,
+        validators=[validate_display_name],
+        error_messages={
+            "required": "Give the saved reply a title, to find it in the list.",
+            "max_length": "A title can be at most 100 characters.",
+        },
+    )
+    body = forms.CharField(
+        label="Reply text",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="{report_id}, {issue_type} and {app_name} are filled in from the report "
+        "when you insert the reply.",
+        error_messages={
+            "required": "Write the text of the reply.",
+            "max_length": "A reply can be at most 5,000 characters (you wrote %(show_value)d).",
+        },
+    )
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+
+
+class InsertSavedReplyForm(forms.Form):
+    saved_reply = forms.IntegerField(
+        label="Saved reply",
+        error_messages={
+            "required": "Choose a saved reply to insert.",
+            "invalid": "Choose a saved reply to insert.",
+        },
+    )

@@ -502,21 +502,6 @@ class ReportEvent(models.Model):
         return self.kind in self.PUBLIC_KINDS
 
 
-class AddedScreenshot(ScreenshotFiles):
-    """A screenshot the reporter added from the status page, with the text of that addition
-    (its ReportEvent of kind information_added)."""
-
-    FOLDER = "added-screenshots"
-
-    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="screenshots")
-
-    class Meta:
-        ordering = ["event", "position"]
-
-    def __str__(self) -> str:
-        return f"Added screenshot {self.position + 1} of event {self.event_id}"
-
-
 class OutboundEmail(models.Model):
     """The durable outbox: an e-mail is a row before it is a task, so none is lost
 
@@ -585,3 +570,57 @@ class AppEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.mini_app}"
+
+
+# --- The conversation with the reporter (issue 13)
+
+
+class AddedScreenshot(ScreenshotFiles):
+    """A screenshot the reporter added from the status page, with the text of that addition
+    (its ReportEvent of kind information_added)."""
+
+    FOLDER = "added-screenshots"
+
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="screenshots")
+
+    class Meta:
+        ordering = ["event", "position"]
+
+    def __str__(self) -> str:
+        return f"Added screenshot {self.position + 1} of event {self.event_id}"
+
+
+# Placeholders a saved reply may hold, filled in from the report when it is inserted.
+SAVED_REPLY_PLACEHOLDERS = ("{report_id}", "{issue_type}", "{app_name}")
+
+
+class SavedReply(models.Model):
+    """A mini app's canned reply, inserted into the panel's reply box and edited there."""
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            # Also the index of the list: an app's saved replies by title.
+            models.UniqueConstraint(fields=["mini_app", "title"], name="saved_reply_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def filled(self, report: Report) -> str:
+        """The body with the placeholders filled in; any other brace stays as written."""
+        values = {
+            "{report_id}": report.report_id,
+            "{issue_type}": report.issue_type.name,
+            "{app_name}": report.mini_app.name,
+        }
+        text = self.body
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, value)
+        return text

@@ -20,7 +20,15 @@ from .filters import (
     status_tab_q,
     with_sort_flags,
 )
-from .models import AddedScreenshot, MiniApp, Report, ReportEvent, Screenshot, new_access_key
+from .models import (
+    AddedScreenshot,
+    MiniApp,
+    Report,
+    ReportEvent,
+    SavedReply,
+    Screenshot,
+    new_access_key,
+)
 from .search import word_search_rows
 
 PAGE_SIZE = 50
@@ -256,6 +264,18 @@ def added_screenshot_for_member(
         )
     except AddedScreenshot.DoesNotExist:
         raise Http404("No such screenshot.") from None
+
+
+def saved_replies_for_app(*, mini_app: MiniApp) -> list[SavedReply]:
+    return list(SavedReply.objects.filter(mini_app=mini_app).order_by("title", "id"))
+
+
+def saved_reply_for_member(*, mini_app: MiniApp, saved_reply_id: int) -> SavedReply:
+    """One of the app's saved replies; 404 for another app's or none."""
+    try:
+        return SavedReply.objects.get(pk=saved_reply_id, mini_app=mini_app)
+    except SavedReply.DoesNotExist:
+        raise Http404("No such saved reply.") from None
 
 
 # --- Bulk actions

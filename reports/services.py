@@ -32,6 +32,7 @@ from .models import (
     MiniApp,
     Report,
     ReportEvent,
+    SavedReply,
     Screenshot,
     Status,
 )
@@ -619,3 +620,32 @@ def report_decision_change(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
         )
     return current
+
+
+def saved_reply_save(
+    *,
+    mini_app: MiniApp,
+    actor: AbstractBaseUser | None,
+    title: str,
+    body: str,
+    saved_reply: SavedReply | None = None,
+) -> SavedReply:
+    """Create a saved reply of the app, or change one (owners and handlers)."""
+    role_require(actor=actor, mini_app_id=mini_app.pk, roles=HANDLING_ROLES)
+    reply = saved_reply or SavedReply(mini_app=mini_app)
+    if reply.mini_app_id != mini_app.pk:
+        raise ReportRuleError("This saved reply belongs to another mini app.")
+    reply.title, reply.body, reply.updated_at = title, body, timezone.now()
+    try:
+        with transaction.atomic():
+            reply.save()
+    except IntegrityError:
+        raise ReportRuleError(
+            "A saved reply with this title exists already: choose another title."
+        ) from None
+    return reply
+
+
+def saved_reply_delete(*, saved_reply: SavedReply, actor: AbstractBaseUser | None) -> None:
+    role_require(actor=actor, mini_app_id=saved_reply.mini_app_id, roles=HANDLING_ROLES)
+    saved_reply.delete()

@@ -13,6 +13,17 @@ urlpatterns = [
         name="notification_preferences",
     ),
     path("<slug:app_slug>/reports/bulk/", views.reports_bulk, name="reports_bulk"),
+    path("<slug:app_slug>/saved-replies/", views.saved_replies, name="saved_replies"),
+    path(
+        "<slug:app_slug>/saved-replies/<int:saved_reply_id>/",
+        views.saved_reply_edit,
+        name="saved_reply_edit",
+    ),
+    path(
+        "<slug:app_slug>/saved-replies/<int:saved_reply_id>/delete/",
+        views.saved_reply_remove,
+        name="saved_reply_delete",
+    ),
     path("<slug:app_slug>/reports/export.csv", views.reports_export, name="reports_export"),
     path(
         "<slug:app_slug>/reports/<slug:report_id>/",
@@ -30,6 +41,12 @@ urlpatterns = [
         views.report_action,
         {"action": "reply"},
         name="report_reply",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/insert-reply/",
+        views.report_action,
+        {"action": "insert"},
+        name="report_insert_reply",
     ),
     path(
         "<slug:app_slug>/reports/<slug:report_id>/resolve/",

@@ -25,7 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .bulk import BULK_LIMIT, reports_bulk_handle
 from .export import export_csv_lines, reports_for_export
 from .filters import SORT_COLUMNS, SORT_LABELS
-from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
+from .forms import (
+    BulkActionForm,
+    InsertSavedReplyForm,
+    NotificationPreferencesForm,
+    ReportActionForm,
+    SavedReplyForm,
+    TimezoneForm,
+)
 from .middleware import TIMEZONE_COOKIE
 from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
 from .reminders import membership_notifications_set
@@ -40,6 +47,8 @@ from .selectors import (
     report_screenshots,
     reports_for_bulk,
     reports_page,
+    saved_replies_for_app,
+    saved_reply_for_member,
     screenshot_for_member,
     with_deadlines,
 )
@@ -52,6 +61,8 @@ from .services import (
     report_reopen,
     report_reply,
     report_resolve,
+    saved_reply_delete,
+    saved_reply_save,
 )
 
 LIST_TEMPLATE = "reports/report_list.html"
@@ -211,6 +222,9 @@ def _panel(
         "report": report,
         "screenshots": screenshots,
         "history": report_history(report=report),
+        "saved_replies": saved_replies_for_app(mini_app=mini_app)
+        if mini_app.member_can_handle
+        else [],
         "form": form,
         "message": message,
         "error": error,
@@ -290,6 +304,8 @@ def report_action(request: HttpRequest, app_slug: str, report_id: str, action: s
     if not form.is_valid():
         return _panel(request, mini_app, report, form=form, status=422)
     notes = form.cleaned_data["notes"]
+    if action == "insert":
+        return _insert_saved_reply(request, mini_app, report, form)
     if action == "notes" and notes == report.notes:
         return _panel(request, mini_app, report, message="The notes have not changed.")
     try:
@@ -332,6 +348,36 @@ def report_action(request: HttpRequest, app_slug: str, report_id: str, action: s
         message=ACTION_MESSAGES[action],
         draft_notes=draft,
         changed=True,
+    )
+
+
+def _insert_saved_reply(
+    request: HttpRequest, mini_app: MiniApp, report: Report, form: ReportActionForm
+) -> HttpResponse:
+    """Put a saved reply, its placeholders filled in, into the reply box (after what is typed
+    there); nothing is saved or sent, everything typed stays as it was."""
+    choice = InsertSavedReplyForm(request.POST)
+    data = request.POST.copy()
+    message, error, status = "", "", 200
+    if choice.is_valid():
+        saved = saved_reply_for_member(
+            mini_app=mini_app, saved_reply_id=choice.cleaned_data["saved_reply"]
+        )
+        typed = form.cleaned_data["reply"]
+        data["reply"] = f"{typed}\n\n{saved.filled(report)}" if typed else saved.filled(report)
+        message = "Saved reply inserted: edit it if needed, then send it."
+    else:
+        error, status = choice.errors["saved_reply"][0], 422
+    notes = form.cleaned_data["notes"]
+    return _panel(
+        request,
+        mini_app,
+        report,
+        form=ReportActionForm(data),
+        message=message,
+        error=error,
+        draft_notes=notes if notes != report.notes else None,
+        status=status,
     )
 
 
@@ -488,3 +534,64 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         "user_email": request.user.email,
     }
     return render(request, "reports/preferences.html", context)
+
+
+# --- Saved replies
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_replies(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    form = SavedReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved_reply_save(mini_app=mini_app, actor=request.user, **form.cleaned_data)
+            except ReportRuleError as problem:
+                form.add_error("title", str(problem))
+            else:
+                messages.success(request, "Saved reply added.")
+                return redirect("reports:saved_replies", app_slug=mini_app.slug)
+        status = 422
+    context = {
+        "mini_app": mini_app,
+        "saved_replies": saved_replies_for_app(mini_app=mini_app),
+        "form": form,
+    }
+    return render(request, "reports/saved_replies.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_reply_edit(request: HttpRequest, app_slug: str, saved_reply_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    saved = saved_reply_for_member(mini_app=mini_app, saved_reply_id=saved_reply_id)
+    initial = {"title": saved.title, "body": saved.body}
+    form = SavedReplyForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved_reply_save(
+                    mini_app=mini_app, actor=request.user, saved_reply=saved, **form.cleaned_data
+                )
+            except ReportRuleError as problem:
+                form.add_error("title", str(problem))
+            else:
+                messages.success(request, "Saved reply changed.")
+                return redirect("reports:saved_replies", app_slug=mini_app.slug)
+        status = 422
+    context = {"mini_app": mini_app, "saved_reply": saved, "form": form}
+    return render(request, "reports/saved_reply_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def saved_reply_remove(request: HttpRequest, app_slug: str, saved_reply_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    saved = saved_reply_for_member(mini_app=mini_app, saved_reply_id=saved_reply_id)
+    saved_reply_delete(saved_reply=saved, actor=request.user)
+    messages.success(request, f"Saved reply “{saved.title}” deleted.")
+    return redirect("reports:saved_replies", app_slug=mini_app.slug)

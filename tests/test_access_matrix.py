@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, Membership, Report, ReportEvent
+from reports.models import Category, Membership, Report, ReportEvent, SavedReply
 from reports.services import Dismissal, report_dismiss, report_resolve
 from tests.tickets.api_client import signed_headers
 from tickets.services import report_information_add
@@ -28,6 +28,7 @@ KEYED = ("key_ok", "key_bad")
 DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
 REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
+SAVED_TITLE = "Acme saved reply marker 5RT"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,16 @@ ROWS = [
     _action("reports:report_dismiss", "pending"),
     # Its notes are not saved by a reply: the panel shows them again as not saved yet.
     _action("reports:report_reply", "pending", member=OK),
+    # Fills the reply box and changes nothing, for anyone (so no `mutates`): the panel again,
+    # with the reply inserted; tests/reports/test_saved_replies.py checks nothing is stored.
+    Row(
+        "report_insert_reply",
+        "reports:report_insert_reply",
+        method="post",
+        path=lambda w: _rv("reports:report_insert_reply", "acme", w.pending.report_id),
+        data=lambda w: {"version": w.pending.version, "saved_reply": w.saved_reply.pk},
+        expect=console(OK),
+    ),
     _action("reports:report_reopen", "handled"),
     Row(
         "reports_bulk",
@@ -191,6 +202,37 @@ ROWS = [
             "reports:added_screenshot", "acme", w.pending.report_id, w.added_shot.pk
         ),
         expect=console(IMAGE),
+    ),
+    Row(
+        "saved_replies",
+        "reports:saved_replies",
+        path=lambda w: _rv("reports:saved_replies", "acme"),
+        marker=lambda w: SAVED_TITLE,
+        expect=console(OK),
+    ),
+    Row(
+        "saved_reply_add",
+        "reports:saved_replies",
+        method="post",
+        path=lambda w: _rv("reports:saved_replies", "acme"),
+        data=lambda w: {"title": "Member's saved reply", "body": "Hello {report_id}"},
+        mutates=lambda w: SavedReply.objects.count(),
+        expect=console(Expect(302, "/console/acme/saved-replies/")),
+    ),
+    Row(
+        "saved_reply_edit",
+        "reports:saved_reply_edit",
+        path=lambda w: _rv("reports:saved_reply_edit", "acme", w.saved_reply.pk),
+        marker=lambda w: SAVED_TITLE,
+        expect=console(OK),
+    ),
+    Row(
+        "saved_reply_delete",
+        "reports:saved_reply_delete",
+        method="post",
+        path=lambda w: _rv("reports:saved_reply_delete", "acme", w.saved_reply.pk),
+        mutates=lambda w: SavedReply.objects.count(),
+        expect=console(Expect(302, "/console/acme/saved-replies/")),
     ),
     Row(
         "timezone_picker",
@@ -500,6 +542,7 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
             report=pending, text="Added.", screenshots=[image_process(upload(png_bytes()))]
         ).screenshots.get(),
         globex_report=globex_report,
+        saved_reply=SavedReply.objects.create(mini_app=mini_app, title=SAVED_TITLE, body="Hi"),
         users=users,
     )
 

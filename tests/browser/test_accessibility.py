@@ -333,6 +333,24 @@ def panel_dismiss_without_reason(page, site):
     expect(page.get_by_role("alert").first).to_contain_text("Choose why you dismiss")
 
 
+def saved_reply(site):
+    from reports.services import saved_reply_save
+
+    return saved_reply_save(
+        mini_app=site["app"],
+        actor=site["owner"],
+        title="Thanks",
+        body="Thanks for report {report_id}.",
+    )
+
+
+def panel_saved_reply_inserted(page, site):
+    page.get_by_role("button", name="Insert saved reply").click()
+    expect(page.get_by_label("Reply to reporter")).to_have_value(
+        f"Thanks for report {site['pending'].report_id}."
+    )
+
+
 def csrf_failure_on_the_help_center(page, site, live_server):
     site["settings"].DEBUG = False
     page.goto("/help/acme/new/experience/")
@@ -384,6 +402,18 @@ PAGES = {
     "reports list, reporter replied filter": console(
         reporter_replied,
         lambda page, site: expect(page.get_by_text("Reporter replied").last).to_be_visible(),
+    ),
+    "saved replies, with one and the add form": console(
+        lambda site: saved_reply(site) and "/console/acme/saved-replies/",
+        heading(re.compile("Saved replies")),
+    ),
+    "saved reply edit": console(
+        lambda site: f"/console/acme/saved-replies/{saved_reply(site).pk}/",
+        heading(re.compile("Edit saved reply")),
+    ),
+    "panel, saved reply inserted": console(
+        lambda site: saved_reply(site) and f"/console/acme/reports/{site['pending'].report_id}/",
+        panel_saved_reply_inserted,
     ),
     "appeals queue": console("/console/acme/appeals/", heading(re.compile("Appeals"))),
     "appeal panel": console(

@@ -4,6 +4,8 @@ fragment and CSV export), bulk actions, notification preferences, the timezone p
 appeals queue and the appeal decision. Never a 500; a refusal shows its message and changes
 nothing; a success stores exactly what was sent (after the documented normalisation)."""
 
+import unicodedata
+
 import pytest
 from django.contrib.messages import get_messages
 from django.http import QueryDict
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from appeals.models import Appeal
 from appeals.services import appeal_submit
-from reports.forms import REPORT_ID_SHAPE, ReportActionForm
+from reports.forms import BIDI_CONTROLS, REPORT_ID_SHAPE, ReportActionForm
 from reports.models import (
     Category,
     DismissReason,
@@ -22,6 +24,7 @@ from reports.models import (
     OutboundEmail,
     Report,
     ReportEvent,
+    SavedReply,
     Status,
 )
 from reports.selectors import report_filter
@@ -170,6 +173,32 @@ def test_dismiss_reason(member_client, make_report, reason, duplicate_of, reason
         assert after.duplicate_of == original.report_id
     if reason == DismissReason.OTHER:
         assert after.dismiss_reason_text == stripped(reason_text)
+
+
+@hostile_settings
+@given(title=st.one_of(hostile_field(100), st.just("")), body_text=hostile_field(5000))
+def test_saved_reply_form(member_client, mini_app, title, body_text):
+    SavedReply.objects.filter(mini_app=mini_app).delete()  # each example starts empty
+    data = {"title": title, "body": body_text}
+
+    response = member_client.post("/console/acme/saved-replies/", data)
+
+    assert_not_server_error(response)
+    title_ok = char_field_ok(title, 100) and not any(
+        unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in stripped(title)
+    )
+    body_ok = char_field_ok(body_text, 5000)
+    if response.status_code == 302:
+        assert title_ok and body_ok
+        saved = SavedReply.objects.get(mini_app=mini_app)
+        assert saved.title == stripped(title)
+        assert saved.body == stripped(body_text).replace("\r\n", "\n").strip()
+        return
+    assert response.status_code == 422
+    errors = assert_errors_shown(response)
+    assert ("title" in errors) == (not title_ok)
+    assert ("body" in errors) == (not body_ok)
+    assert not SavedReply.objects.filter(mini_app=mini_app).exists()
 
 
 LIST_PARAMS = (
