@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from appeals.models import Appeal
 from appeals.services import appeal_submit
-from reports.forms import BIDI_CONTROLS, REPORT_ID_SHAPE, ReportActionForm
+from reports.forms import BIDI_CONTROLS, REPORT_ID_SHAPE, BulkActionForm, ReportActionForm
 from reports.models import (
     Category,
     DismissReason,
@@ -36,6 +36,7 @@ from .strategies import few_examples, hostile_field, hostile_settings, hostile_t
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+BULK_REASONS = {value for value, _label in BulkActionForm.base_fields["reason"].choices if value}
 
 
 @pytest.fixture
@@ -262,11 +263,26 @@ def test_report_list_parameters(member_client, mini_app, make_report, params, ht
     all_matching=st.one_of(st.just(""), st.just("on"), hostile_text),
     query=st.one_of(st.just(""), hostile_field(2000), st.just("q=%00&status=pending")),
     note=st.one_of(st.just(""), hostile_field(5000)),
+    # Dismiss needs a reason; the list offers all but Duplicate and Other (per report only).
+    reason=st.one_of(
+        st.just("not_reproducible"), st.sampled_from(DismissReason.values), hostile_text
+    ),
 )
-@example(action="resolve", selected=["REAL"], all_matching="", query="", note="=cmd\x00")
-@example(action="resolve", selected=[], all_matching="on", query="q=%00&after=%00", note="")
-@example(action="dismiss", selected=["REAL"], all_matching="", query="", note=" =cmd \u202e<b>")
-def test_bulk_action(member_client, make_report, action, selected, all_matching, query, note):
+@example(action="resolve", selected=["REAL"], all_matching="", query="", note="=cmd\x00", reason="")
+@example(
+    action="resolve", selected=[], all_matching="on", query="q=%00&after=%00", note="", reason=""
+)
+@example(
+    action="dismiss",
+    selected=["REAL"],
+    all_matching="",
+    query="",
+    note=" =cmd \u202e<b>",
+    reason="spam",
+)
+def test_bulk_action(
+    member_client, make_report, action, selected, all_matching, query, note, reason
+):
     report = make_report(details="Bulk target.")
     Report.objects.exclude(pk=report.pk).delete()
     data = {
@@ -275,6 +291,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         "all_matching": all_matching,
         "query": query,
         "note": note,
+        "reason": reason,
     }
 
     response = member_client.post("/console/acme/reports/bulk/", data)
@@ -295,6 +312,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         and all_matching.lower() in ("", "false", "0")  # CheckboxInput: not ticked
         and char_field_ok(query, 2000, required=False)
         and char_field_ok(note, 5000, required=False)
+        and (reason == "" and action == "resolve" or reason in BULK_REASONS)
     )
     event(f"must apply: {must_apply}")
     if after.status == Status.PENDING:
@@ -303,6 +321,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         return
     assert action in ("resolve", "dismiss") and char_field_ok(note, 5000, required=False)
     assert after.notes == stripped(note)
+    assert after.dismiss_reason == (reason if action == "dismiss" else "")
 
 
 @hostile_settings
