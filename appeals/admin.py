@@ -1,13 +1,18 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from reports.admin import CappedCountPaginator, DeletesFilesMixin, ReadOnlyAdminMixin
+from reports.admin import (
+    CappedCountPaginator,
+    DeletesFilesMixin,
+    PastDueFilter,
+    ReadOnlyAdminMixin,
+    bulk_result_message,
+)
 from reports.models import Status
-from reports.services import ReportConflict, ReportRuleError
 
 from . import services
 from .models import Appeal, AppealScreenshot
@@ -42,25 +47,6 @@ class AdminDecisionForm(forms.Form):
         ],
         required=False,
     )
-
-
-def _other(appeal: Appeal) -> str:
-    return Status.DISMISSED if appeal.report.status == Status.RESOLVED else Status.RESOLVED
-
-
-class PastDueFilter(admin.SimpleListFilter):
-    title = "past due"
-    parameter_name = "past_due"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Past due"), ("no", "On time")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(past_due_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(past_due_at__isnull=True)
-        return queryset
 
 
 @admin.register(Appeal)
@@ -124,30 +110,13 @@ class AppealAdmin(DeletesFilesMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
                     "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 },
             )
-        done, refused = 0, []
-        for appeal in queryset.select_related("report"):
-            try:
-                if decision == "uphold":
-                    services.appeal_uphold(
-                        appeal=appeal, actor=request.user, reply=form.cleaned_data["reply"]
-                    )
-                else:
-                    services.appeal_overturn(
-                        appeal=appeal,
-                        actor=request.user,
-                        reply=form.cleaned_data["reply"],
-                        new_status=form.cleaned_data["new_status"] or _other(appeal),
-                    )
-                done += 1
-            except services.AppealConflict as conflict:
-                refused.append(f"{appeal.report.report_id}: {conflict.message}")
-            except ReportConflict as conflict:
-                refused.append(f"{appeal.report.report_id}: {conflict.message}")
-            except ReportRuleError as error:
-                refused.append(f"{appeal.report.report_id}: {error}")
-        verb = "upheld" if decision == "uphold" else "overturned"
-        if done:
-            self.message_user(request, f"{done} appeal(s) {verb}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+        result = services.appeals_bulk_decide(
+            appeals=queryset.select_related("report"),
+            actor=request.user,
+            decision=decision,
+            reply=form.cleaned_data["reply"],
+            new_status=form.cleaned_data["new_status"],
+        )
+        done = "Upheld" if decision == "uphold" else "Overturned"
+        bulk_result_message(self, request, result, done=done, noun="appeal")
         return None

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, F, IntegerField, Value, When
 from django.http import Http404, QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from reports.hooks import NavLink
 from reports.models import Category, MiniApp, Report, Status
 
 from .filters import AppealFilter
@@ -91,7 +93,9 @@ def appeals_for_app(*, mini_app: MiniApp, params: QueryDict) -> tuple[AppealFilt
             "id",
         )
     paginator = Paginator(appeals, APPEALS_PER_PAGE)
-    return appeal_filter, paginator.get_page(params.get("page"))
+    page = paginator.get_page(params.get("page"))
+    page.object_list = list(page.object_list)  # read here, not while the template renders
+    return appeal_filter, page
 
 
 def appeal_for_member(*, mini_app: MiniApp, appeal_id: int) -> Appeal:
@@ -121,3 +125,31 @@ def appeal_screenshot_for_member(
 
 def appeals_open_count(*, mini_app: MiniApp) -> int:
     return Appeal.objects.filter(mini_app=mini_app, state=Appeal.State.OPEN).count()
+
+
+# Registered with reports.hooks in AppealsConfig.ready(): what appeals adds to pages reports and
+# tickets serve (they cannot import appeals).
+
+
+def appeals_nav_link(*, mini_app: MiniApp, path: str) -> NavLink:
+    """The console navigation's "Appeals" link, with the open count as its badge."""
+    return NavLink(
+        "Appeals",
+        reverse("appeals:appeal_list", kwargs={"app_slug": mini_app.slug}),
+        "/appeals/" in path,
+        badge=appeals_open_count(mini_app=mini_app),
+        badge_label="open",
+    )
+
+
+def appeal_status_box(*, report: Report) -> dict | None:
+    """The status page's appeal box of a payment report: the appeal link, or why not, or the
+    latest appeal's outcome. The page has already checked the reporter's key."""
+    if report.category != Category.PAYMENT:
+        return None
+    eligibility = appeal_eligibility(report=report)
+    return {
+        "template": "appeals/_status_appeal.html",
+        "eligibility": eligibility,
+        "appeal": eligibility.latest,
+    }

@@ -4,7 +4,7 @@ Views, admin actions and the Celery task all call these: one rule, one place.
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -25,7 +25,14 @@ from reports.screenshots import (
     screenshot_files_kept_with_rows,
     screenshot_store,
 )
-from reports.services import DATABASE_BUGS, report_decision_change, report_event_record
+from reports.services import (
+    DATABASE_BUGS,
+    REFUSALS,
+    BulkResult,
+    each_changed,
+    report_decision_change,
+    report_event_record,
+)
 
 from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
@@ -161,6 +168,41 @@ def appeal_overturn(
         )
         _email_reporter_outcome(appeal=current)
     return current
+
+
+def appeals_bulk_decide(
+    *,
+    appeals: Iterable[Appeal],
+    actor: AbstractBaseUser | None,
+    decision: str,
+    reply: str,
+    new_status: str = "",
+) -> BulkResult:
+    """Uphold or overturn many appeals with one reply, each on its own (reports.services
+    .each_changed: wholly or not at all, conflicts left as they were, named by report ID).
+    An overturn without `new_status` gives each report the other decision."""
+
+    def decide(appeal: Appeal) -> None:
+        if decision == "uphold":
+            appeal_uphold(appeal=appeal, actor=actor, reply=reply)
+        else:
+            appeal_overturn(
+                appeal=appeal,
+                actor=actor,
+                reply=reply,
+                new_status=new_status or _other_decision(appeal.report),
+            )
+
+    return each_changed(
+        appeals,
+        change=decide,
+        report_id=lambda appeal: appeal.report.report_id,
+        refusals=(AppealConflict, *REFUSALS),
+    )
+
+
+def _other_decision(report: Report) -> str:
+    return Status.DISMISSED if report.status == Status.RESOLVED else Status.RESOLVED
 
 
 def appeals_mark_past_due(*, now: datetime | None = None) -> int:

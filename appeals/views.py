@@ -8,9 +8,14 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from reports.request_guards import request_body_limit
+from reports.request_guards import not_saved_page, request_body_limit
 from reports.screenshots import MAX_SCREENSHOTS, MAX_SUBMISSION_BYTES, screenshot_response
-from reports.selectors import mini_app_for_member, report_for_key_holder, report_history
+from reports.selectors import (
+    console_nav,
+    mini_app_for_member,
+    report_for_key_holder,
+    report_history,
+)
 from reports.services import ReportConflict, ReportRuleError
 
 from . import selectors, services
@@ -58,15 +63,8 @@ def appeal_new(request: HttpRequest, app_slug: str, report_id: str) -> HttpRespo
                 eligibility = selectors.appeal_eligibility(report=report)
                 form = None
             except services.AppealNotSaved:
-                # A page that needs no database: it may be the database that just failed.
-                response = render(
-                    request,
-                    "appeals/not_saved.html",
-                    {"report": report, "mini_app": report.mini_app},
-                    status=503,
-                )
-                response["Retry-After"] = "60"
-                return response
+                context = {"report": report, "mini_app": report.mini_app}
+                return not_saved_page(request, "appeals/not_saved.html", context)
             else:
                 messages.success(
                     request, _("Your appeal was sent. We e-mailed you a confirmation.")
@@ -112,6 +110,8 @@ def appeal_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     # A history restore after a cache miss wants the whole page, not the table.
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#appeal-table"
+    else:
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     response = render(request, template_name, context)
     # The same URL answers a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
@@ -143,6 +143,7 @@ def appeal_detail(request: HttpRequest, app_slug: str, appeal_id: int) -> HttpRe
         "report": appeal.report,
         "form": form,
         "history": report_history(report=appeal.report, oldest_first=True),
+        "console_nav": console_nav(mini_app=mini_app, path=request.path),
     }
     return render(request, "appeals/appeal_detail.html", context, status=status)
 

@@ -74,11 +74,11 @@ def seed() -> MiniApp:
             f"""
             INSERT INTO {Report._meta.db_table} (report_id, mini_app_id, category, issue_type,
                 details, order_id, contact_email, open_id, source, status, created_at, due_at,
-                notes, version, access_key, submission_key)
+                notes, version, access_key, submission_key, submission_fingerprint)
             SELECT 'H' || lpad(i::text, 9, '0'), %s, 'experience', 'experience.crash',
                 'It crashes, case ' || (i %% 50), '', 'user' || (i %% {REPORTERS}) || '@r.example',
                 'oid-' || (i %% {REPORTERS}), 'web', 'pending', t, t + interval '72 hours',
-                '', 1, md5(i::text), ''
+                '', 1, md5(i::text), '', ''
             FROM generate_series(1, {TOTAL}) AS i,
                  LATERAL (SELECT now() - (i %% 86000) * interval '1 second' AS t) AS times
             """,  # noqa: S608

@@ -1,5 +1,3 @@
-import functools
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -18,6 +16,7 @@ from .models import (
     Report,
     ReportEvent,
     Screenshot,
+    Status,
 )
 
 
@@ -181,27 +180,28 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Resolve selected pending reports")
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._handle_selected(request, queryset, services.report_resolve, "resolved")
+        self._handle_selected(request, queryset, Status.RESOLVED, done="Resolved")
 
     @admin.action(description="Dismiss selected pending reports as spam or abuse")
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         # The installation's moderation tool: spam is what an admin dismisses in bulk.
         spam = services.Dismissal(reason=DismissReason.SPAM)
-        dismiss = functools.partial(services.report_dismiss, dismissal=spam)
-        self._handle_selected(request, queryset, dismiss, "dismissed")
+        self._handle_selected(request, queryset, Status.DISMISSED, done="Dismissed", dismissal=spam)
 
-    def _handle_selected(self, request, queryset, handle, verb: str) -> None:
-        done, refused = 0, []
-        for report in queryset.select_related("handled_by"):
-            try:
-                handle(report=report, actor=request.user)
-                done += 1
-            except services.ReportConflict as conflict:
-                refused.append(f"{report.report_id}: {conflict.message}")
-        if done:
-            self.message_user(request, f"{done} report(s) {verb}.", messages.SUCCESS)
-        for line in refused:
-            self.message_user(request, line, messages.WARNING)
+    def _handle_selected(self, request, queryset, status: str, *, done: str, dismissal=None):
+        reports = queryset.select_related("handled_by")
+        result = services.reports_bulk_handle(
+            reports=reports, actor=request.user, status=status, dismissal=dismissal
+        )
+        bulk_result_message(self, request, result, done=done, noun="report")
+
+
+def bulk_result_message(model_admin, request, result, *, done: str, noun: str) -> None:
+    """The console's two lines (services.BulkResult.summary), as admin messages."""
+    handled, conflicts = result.summary(done=done, noun=noun)
+    model_admin.message_user(request, handled, messages.SUCCESS)
+    if conflicts:
+        model_admin.message_user(request, conflicts, messages.WARNING)
 
 
 @admin.register(ReportEvent)

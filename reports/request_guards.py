@@ -11,6 +11,14 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
 
+def not_saved_page(request, template: str, context: dict) -> HttpResponse:
+    """The answer when the database or the storage failed and nothing was kept: 503, try again
+    in a minute. The page needs no database: it may be the database that just failed."""
+    response = render(request, template, context, status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
 def request_body_limit(max_bytes: int, too_large=None):
     """Let a view accept request bodies of up to max_bytes (uploads); RequestBodyLimitMiddleware
     enforces it. too_large(request) -> HttpResponse is the view's own refusal page.

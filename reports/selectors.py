@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F, Field, Func, Prefetch, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from .filters import (
@@ -20,6 +21,7 @@ from .filters import (
     status_tab_q,
     with_sort_flags,
 )
+from .hooks import CONSOLE_NAV_LINKS, REPORT_STATUS_BOXES, NavLink
 from .models import (
     AddedScreenshot,
     MiniApp,
@@ -300,3 +302,37 @@ def with_deadlines(reports: list[Report], *, now: datetime | None = None) -> lis
     for report in reports:
         report.is_overdue = report.due_at <= now
     return reports
+
+
+def console_nav(*, mini_app: MiniApp, path: str) -> list[NavLink]:
+    """The console's navigation for a member's page of `mini_app`: the reports list, what the
+    outer apps add (appeals: its queue with the open count), the notification settings."""
+    links = [
+        NavLink(
+            "User reports",
+            reverse("reports:report_list", kwargs={"app_slug": mini_app.slug}),
+            "/reports/" in path,
+        )
+    ]
+    links += [provider(mini_app=mini_app, path=path) for provider in CONSOLE_NAV_LINKS]
+    links.append(
+        NavLink(
+            "Saved replies",
+            reverse("reports:saved_replies", kwargs={"app_slug": mini_app.slug}),
+            "/saved-replies/" in path,
+        )
+    )
+    links.append(
+        NavLink(
+            "E-mail notifications",
+            reverse("reports:notification_preferences", kwargs={"app_slug": mini_app.slug}),
+            "/notifications/" in path,
+        )
+    )
+    return links
+
+
+def report_status_boxes(*, report: Report) -> list[dict]:
+    """What the outer apps show on the reporter's status page (appeals: the appeal box)."""
+    boxes = (provider(report=report) for provider in REPORT_STATUS_BOXES)
+    return [box for box in boxes if box is not None]

@@ -4,9 +4,10 @@ Views, the API, admin actions and Celery tasks all call these: one rule, one pla
 """
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import (
@@ -75,7 +76,8 @@ class ReportNotSaved(Exception):
 
 @dataclass(frozen=True)
 class ReportInput:
-    """What a reporter submits, already validated by a form or the API."""
+    """What a reporter submits and through which door, already validated by a form or the API
+    (tickets.forms.ReportForm.report_input builds it for both)."""
 
     category: str
     issue_type: IssueType
@@ -83,16 +85,18 @@ class ReportInput:
     order_id: str = ""
     contact_email: str = ""
     open_id: str = ""
+    screenshots: Sequence[ProcessedImage] = ()
+    source: str = Report.Source.HELP_CENTER
+    # The one-time form token or "api:<Idempotency-Key>"; "" files without one.
+    submission_key: str = ""
+    # A hash of the API request's content, to tell a retry from a reused key.
+    submission_fingerprint: str = ""
 
 
 def report_submit(
     *,
     mini_app: MiniApp,
     data: ReportInput,
-    screenshots: Sequence[ProcessedImage] = (),
-    source: str = Report.Source.HELP_CENTER,
-    submission_key: str = "",
-    submission_fingerprint: str = "",
     now: datetime | None = None,
     also: Callable[[Report], object] | None = None,
     reporter_language: str = "",
@@ -102,17 +106,15 @@ def report_submit(
 
     `also(report)` runs in the same transaction (the intake queues its confirmation e-mail
     there), so its rows, too, exist only with the report, and the files only with the rows.
-    A repeated submission_key (a double-click, a resubmitted form, a retried API call)
-    returns the report the first submission created instead of a second one.
+    A submission_key that already filed a report (a double-click, a resubmitted form, a
+    retried API call, a concurrent twin) returns that report instead of a second one: the
+    unique constraint refuses the second row, and only then is the key looked up. The intake
+    looks the key up once before it gets here (tickets.services.ticket_replayed).
 
     Raises ReportNotSaved when the database or the storage fails; nothing is left behind.
     """
     if data.issue_type.category != data.category:
         raise ReportRuleError("The issue type does not belong to the report's category.")
-    if submission_key:
-        existing = Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
-        if existing:
-            return existing
     created_at = now or timezone.now()
     for attempt in range(3):
         try:
@@ -121,19 +123,15 @@ def report_submit(
                 return _create_report(
                     mini_app=mini_app,
                     data=data,
-                    screenshots=screenshots,
-                    source=source,
-                    submission_key=submission_key,
-                    submission_fingerprint=submission_fingerprint,
                     created_at=created_at,
                     stored_files=stored_files,
                     also=also,
                     reporter=(reporter_language[:10], reporter_timezone[:64]),
                 )
         except IntegrityError:
-            # A concurrent twin with the same submission key won the race: answer with it.
-            twin = submission_key and (
-                Report.objects.filter(mini_app=mini_app, submission_key=submission_key).first()
+            # Another submission with the same key filed first: answer with its report.
+            twin = data.submission_key and (
+                Report.objects.filter(mini_app=mini_app, submission_key=data.submission_key).first()
             )
             if twin:
                 return twin
@@ -150,19 +148,7 @@ def report_submit(
 
 
 @transaction.atomic
-def _create_report(
-    *,
-    mini_app,
-    data,
-    screenshots,
-    source,
-    submission_key,
-    submission_fingerprint,
-    created_at,
-    stored_files,
-    also,
-    reporter,
-) -> Report:
+def _create_report(*, mini_app, data, created_at, stored_files, also, reporter) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
         category=data.category,
@@ -171,15 +157,15 @@ def _create_report(
         order_id=data.order_id if data.category == Category.PAYMENT else "",
         contact_email=data.contact_email,
         open_id=data.open_id,
-        source=source,
+        source=data.source,
         created_at=created_at,
         due_at=Report.due_from(created_at),
-        submission_key=submission_key,
-        submission_fingerprint=submission_fingerprint,
+        submission_key=data.submission_key,
+        submission_fingerprint=data.submission_fingerprint,
         reporter_language=reporter[0],
         reporter_timezone=reporter[1],
     )
-    for position, image in enumerate(screenshots):
+    for position, image in enumerate(data.screenshots):
         screenshot_store(
             shot=Screenshot(report=report, position=position), image=image, stored=stored_files
         )
@@ -391,46 +377,36 @@ def report_reply(
     return event
 
 
-def report_resolve(
+def report_handle(
     *,
     report: Report,
     actor: AbstractBaseUser | None,
+    status: str,
     notes: str | None = None,
     expected_version: int | None = None,
     reply: str = "",
-) -> Report:
-    return _handle(
-        report=report,
-        actor=actor,
-        status=Status.RESOLVED,
-        kind=Kind.RESOLVED,
-        notes=notes,
-        expected_version=expected_version,
-        reply=reply,
-    )
-
-
-def report_dismiss(
-    *,
-    report: Report,
-    actor: AbstractBaseUser | None,
     dismissal: Dismissal | None = None,
-    notes: str | None = None,
-    expected_version: int | None = None,
-    reply: str = "",
 ) -> Report:
-    """Dismiss with a reason from DismissReason (ReportRuleError without one): the reporter
-    is told it, in their language, on the status page and by e-mail."""
+    """Resolve or dismiss (`status`) a pending report; notes typed with it are saved with it.
+
+    A dismissal needs its reason (`dismissal`, ReportRuleError without one): the reporter is
+    told it, in their language, on the status page and in the decision e-mail, which also
+    carries `reply` if one is written."""
     return _handle(
         report=report,
         actor=actor,
-        status=Status.DISMISSED,
-        kind=Kind.DISMISSED,
+        status=status,
+        kind=HANDLED_KINDS[status],
         notes=notes,
         expected_version=expected_version,
         reply=reply,
         dismissal=dismissal,
     )
+
+
+HANDLED_KINDS = {Status.RESOLVED: Kind.RESOLVED, Status.DISMISSED: Kind.DISMISSED}
+report_resolve = partial(report_handle, status=Status.RESOLVED)
+report_dismiss = partial(report_handle, status=Status.DISMISSED)
 
 
 def report_reopen(
@@ -620,6 +596,90 @@ def report_decision_change(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
         )
     return current
+
+
+# --- Many at once: the console's bulk action and the admin actions
+
+BULK_LIMIT = 500  # one request stays short; the developer repeats for more
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the IDs of the reports it changed, and of those it left as
+    they were, each with the reason (handled or edited by someone else meanwhile)."""
+
+    handled: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self, *, done: str, noun: str) -> tuple[str, str]:
+        """The two lines a person reads: "Resolved 2 reports." and, if any, the ones left as
+        they were by ID with the reason (at most 10 named)."""
+        count = len(self.handled)
+        handled = f"{done} {count} {noun}{'s' if count != 1 else ''}."
+        if not self.conflicts:
+            return handled, ""
+        named = "; ".join(f"{report_id}: {why}" for report_id, why in self.conflicts[:10])
+        more = len(self.conflicts) - 10
+        return handled, (
+            f"{len(self.conflicts)} left as they were ({named}"
+            f"{f'; and {more} more' if more > 0 else ''})."
+        )
+
+
+REFUSALS: tuple[type[Exception], ...] = (ReportConflict, ReportRuleError)
+
+
+def each_changed(
+    items: Iterable,
+    *,
+    change: Callable[[object], object],
+    report_id: Callable[[object], str],
+    refusals: tuple[type[Exception], ...] = REFUSALS,
+) -> BulkResult:
+    """Apply `change` to each item in its own transaction: each is changed wholly or not at
+    all, and one refused (`refusals`: a conflict, a rule) leaves the others to go ahead."""
+    result = BulkResult()
+    for item in items:
+        try:
+            with transaction.atomic():
+                change(item)
+        except refusals as error:
+            result.conflicts.append((report_id(item), getattr(error, "message", str(error))))
+        else:
+            result.handled.append(report_id(item))
+    return result
+
+
+def note_appended(notes: str, note: str) -> str:
+    """A bulk note is added below the existing notes, never over them."""
+    return f"{notes}\n\n{note}" if notes else note
+
+
+def reports_bulk_handle(
+    *,
+    reports: Iterable[Report],
+    actor: AbstractBaseUser | None,
+    status: str,
+    note: str = "",
+    dismissal: Dismissal | None = None,
+) -> BulkResult:
+    """Resolve or dismiss many reports, each through report_handle (its own history lines,
+    its own check that nobody changed it since it was read)."""
+    return each_changed(
+        reports,
+        change=lambda report: report_handle(
+            report=report,
+            actor=actor,
+            status=status,
+            notes=note_appended(report.notes, note) if note else None,
+            expected_version=report.version,
+            dismissal=dismissal,
+        ),
+        report_id=lambda report: report.report_id,
+    )
+
+
+# --- Saved replies
 
 
 def saved_reply_save(

@@ -22,7 +22,6 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .bulk import BULK_LIMIT, reports_bulk_handle
 from .export import export_csv_lines, reports_for_export
 from .filters import SORT_COLUMNS, SORT_LABELS
 from .forms import (
@@ -40,6 +39,7 @@ from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
     added_screenshot_for_member,
+    console_nav,
     mini_app_for_member,
     mini_apps_for_user,
     report_for_member,
@@ -53,6 +53,7 @@ from .selectors import (
     with_deadlines,
 )
 from .services import (
+    BULK_LIMIT,
     Dismissal,
     ReportConflict,
     ReportRuleError,
@@ -61,6 +62,7 @@ from .services import (
     report_reopen,
     report_reply,
     report_resolve,
+    reports_bulk_handle,
     saved_reply_delete,
     saved_reply_save,
 )
@@ -193,6 +195,8 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         **_list_links(request.GET, page),
         **_timezone_context(request),
     }
+    if not fragment:
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
     return _varies_on_htmx(render(request, template, context))
 
@@ -235,7 +239,11 @@ def _panel(
         "categories": Category,
         **_timezone_context(request),
     }
-    template = PANEL_TEMPLATE + "#panel" if _fragment(request) else PANEL_TEMPLATE
+    if _fragment(request):
+        template = PANEL_TEMPLATE + "#panel"
+    else:
+        template = PANEL_TEMPLATE
+        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
     return _varies_on_htmx(render(request, template, context, status=status))
 
 
@@ -430,20 +438,15 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
     result = reports_bulk_handle(
         reports=reports,
         actor=request.user,
-        action=data["action"],
+        status=Status.RESOLVED if data["action"] == "resolve" else Status.DISMISSED,
         note=data["note"],
         dismissal=Dismissal(data["reason"]) if data["action"] == "dismiss" else None,
     )
-    verb = "Resolved" if data["action"] == "resolve" else "Dismissed"
-    count = len(result.handled)
-    messages.success(request, f"{verb} {count} report{'s' if count != 1 else ''}.")
-    if result.skipped:
-        messages.warning(
-            request,
-            f"{len(result.skipped)} left as they were: already handled, or changed by someone "
-            f"else meanwhile ({', '.join(result.skipped[:10])}"
-            f"{', …' if len(result.skipped) > 10 else ''}).",
-        )
+    done = "Resolved" if data["action"] == "resolve" else "Dismissed"
+    handled, conflicts = result.summary(done=done, noun="report")
+    messages.success(request, handled)
+    if conflicts:
+        messages.warning(request, conflicts)
     if data["all_matching"] and len(reports) == BULK_LIMIT:
         messages.info(
             request,
@@ -532,6 +535,7 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         "membership": membership,
         "mini_app": membership.mini_app,
         "user_email": request.user.email,
+        "console_nav": console_nav(mini_app=membership.mini_app, path=request.path),
     }
     return render(request, "reports/preferences.html", context)
 
@@ -559,6 +563,7 @@ def saved_replies(request: HttpRequest, app_slug: str) -> HttpResponse:
         "mini_app": mini_app,
         "saved_replies": saved_replies_for_app(mini_app=mini_app),
         "form": form,
+        "console_nav": console_nav(mini_app=mini_app, path=request.path),
     }
     return render(request, "reports/saved_replies.html", context, status=status)
 
@@ -583,7 +588,12 @@ def saved_reply_edit(request: HttpRequest, app_slug: str, saved_reply_id: int) -
                 messages.success(request, "Saved reply changed.")
                 return redirect("reports:saved_replies", app_slug=mini_app.slug)
         status = 422
-    context = {"mini_app": mini_app, "saved_reply": saved, "form": form}
+    context = {
+        "mini_app": mini_app,
+        "saved_reply": saved,
+        "form": form,
+        "console_nav": console_nav(mini_app=mini_app, path=request.path),
+    }
     return render(request, "reports/saved_reply_edit.html", context, status=status)
 
 

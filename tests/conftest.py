@@ -191,7 +191,6 @@ def make_report(mini_app) -> Callable[..., Report]:
 
     def make(category: str = Category.EXPERIENCE, app: MiniApp | None = None, **fields):
         values = {**REPORT_DEFAULTS[category], **fields}
-        screenshots = values.pop("screenshots", ())
         now = values.pop("now", None)
         reporter = {
             k: values.pop(k) for k in ("reporter_language", "reporter_timezone") if k in values
@@ -200,7 +199,6 @@ def make_report(mini_app) -> Callable[..., Report]:
         return report_submit(
             mini_app=app or mini_app,
             data=ReportInput(category=category, **values),
-            screenshots=screenshots,
             now=now,
             **reporter,
         )

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from reports.models import Category, MiniApp, Report, ReportEvent
 from reports.reporter_mail import dismiss_reason_words, report_status_url
 from reports.request_guards import request_body_limit
-from reports.services import ReportInput, ReportNotSaved
+from reports.services import ReportNotSaved
 
 from . import selectors, services
 from .forms import ReportForm
@@ -362,23 +362,18 @@ def reports_create(request: HttpRequest, app_slug: str) -> JsonResponse:
                 "Some fields are not valid.",
                 fields={name: list(errors) for name, errors in form.errors.items()},
             )
-        cleaned = form.cleaned_data
+        report_input = form.report_input(
+            source=Report.Source.API,
+            submission_key=submission_key,
+            submission_fingerprint=_fingerprint(data, files) if submission_key else "",
+        )
         try:
-            outcome = services.ticket_submit(
+            outcome = services.ticket_replayed(
                 mini_app=mini_app,
-                data=ReportInput(
-                    category=category,
-                    issue_type=cleaned["issue_type"],
-                    details=cleaned.get("details", ""),
-                    order_id=cleaned.get("order_id", ""),
-                    contact_email=cleaned.get("contact_email", ""),
-                    open_id=cleaned.get("open_id", ""),
-                ),
-                screenshots=cleaned.get("screenshots", []),
-                source=Report.Source.API,
                 submission_key=submission_key,
-                submission_fingerprint=_fingerprint(data, files) if submission_key else "",
-                language=request.LANGUAGE_CODE,
+                submission_fingerprint=report_input.submission_fingerprint,
+            ) or services.ticket_submit(
+                mini_app=mini_app, data=report_input, language=request.LANGUAGE_CODE
             )
         except services.SubmissionKeyReused as reused:
             raise ApiError(

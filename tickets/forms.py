@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.forms import ScreenshotsField, validate_visible_email
 from reports.models import Category, IssueType
+from reports.services import ReportInput
 
 from .signing import OPEN_ID_MAX_LENGTH
 
@@ -131,6 +132,26 @@ class ReportForm(forms.Form):
                     "max_length": _("An Open ID has at most %(limit_value)d characters.")
                 },
             )
+
+    def report_input(
+        self, *, source: str, submission_key: str, submission_fingerprint: str = "", open_id=""
+    ) -> ReportInput:
+        """What the valid form asks to file: the one builder for the help center and the API.
+        The Open ID is the signed API's field, else the one the caller verified (a signed
+        help-center link)."""
+        cleaned = self.cleaned_data
+        return ReportInput(
+            category=self.category,
+            issue_type=cleaned["issue_type"],
+            details=cleaned.get("details", ""),
+            order_id=cleaned.get("order_id", ""),
+            contact_email=cleaned.get("contact_email", ""),
+            open_id=cleaned.get("open_id", open_id),
+            screenshots=cleaned.get("screenshots", []),
+            source=source,
+            submission_key=submission_key,
+            submission_fingerprint=submission_fingerprint,
+        )
 
     def clean_submission_key(self) -> str:
         return form_token(self.cleaned_data["submission_key"])

@@ -105,7 +105,6 @@ def report_find_duplicate(
     *,
     mini_app: MiniApp,
     data: ReportInput,
-    screenshots: Sequence[ProcessedImage] = (),
     now: datetime,
 ) -> Report | None:
     """The same reporter's identical report from the last 24 hours, if there is one.
@@ -135,7 +134,7 @@ def report_find_duplicate(
         identities.append(by_email)
     for candidates in identities:
         for report in candidates.prefetch_related("screenshots").order_by("-created_at")[:5]:
-            if data.category != Category.COMMUNITY or _same_images(report, screenshots):
+            if data.category != Category.COMMUNITY or _same_images(report, data.screenshots):
                 return report
     return None
 

@@ -42,6 +42,8 @@ class SubmitOutcome:
     duplicate: bool = False
     # True when this exact submission (same one-time token / idempotency key) was seen before.
     replayed: bool = False
+    # True when the duplicate's status link went to its e-mail instead of being shown.
+    link_emailed: bool = False
 
 
 class InformationRefused(ValueError):
@@ -61,38 +63,58 @@ def report_status_path(report: Report) -> str:
     return report.reporter_path("tickets:report_status")
 
 
+def ticket_replayed(
+    *, mini_app: MiniApp, submission_key: str, submission_fingerprint: str = ""
+) -> SubmitOutcome | None:
+    """The report this submission's key already filed (a double-click, a resubmitted page, a
+    retried API call), else None: the one lookup of a submission by its key, made by each
+    entry point before anything else costs the reporter (the help center's rate limit).
+
+    A key that filed other content (the stored fingerprint differs) raises
+    SubmissionKeyReused; a report stored without a fingerprint matches any.
+    """
+    earlier = report_by_submission_key(mini_app=mini_app, submission_key=submission_key)
+    return _replayed(earlier, submission_fingerprint) if earlier else None
+
+
+def _replayed(earlier: Report, fingerprint: str) -> SubmitOutcome:
+    if fingerprint and earlier.submission_fingerprint not in ("", fingerprint):
+        raise SubmissionKeyReused(earlier)
+    return SubmitOutcome(report=earlier, replayed=True)
+
+
 def ticket_submit(
     *,
     mini_app: MiniApp,
     data: ReportInput,
-    screenshots: Sequence[ProcessedImage] = (),
-    source: str = Report.Source.HELP_CENTER,
-    submission_key: str = "",
-    submission_fingerprint: str = "",
     language: str = "",
     tz_name: str = "",
     now: datetime | None = None,
 ) -> SubmitOutcome:
-    """File a report unless this submission or an identical one was already filed.
+    """File a report unless an identical one was already filed; the caller has asked
+    ticket_replayed about the submission key first.
 
     The confirmation e-mail is queued in the same transaction as the report, so a report
     with a contact e-mail never exists without its e-mail (the outbox delivers it later if
     the broker is down), and a failure anywhere leaves neither (reports.ReportNotSaved).
 
-    A submission key seen before answers with its report (replayed), unless
-    submission_fingerprint (a hash of the content) differs from the one stored with it:
-    then SubmissionKeyReused. Concurrent requests with one key file one report, and only
-    the one that filed it is told so (replayed False).
+    A help-center duplicate matched by the contact e-mail alone (not by the reporter's own
+    signed Open ID) may have been typed by someone else: its status link is e-mailed to that
+    address (outcome.link_emailed), never shown. (The signed API answers the mini app's own
+    server, which is told the report either way.) Concurrent requests with one key file one
+    report, and only the one that filed it is told so (replayed False).
     """
     now = now or timezone.now()
-    earlier = report_by_submission_key(mini_app=mini_app, submission_key=submission_key)
-    if earlier:
-        return _replayed(earlier, submission_fingerprint)
-    duplicate = report_find_duplicate(
-        mini_app=mini_app, data=data, screenshots=screenshots, now=now
-    )
+    duplicate = report_find_duplicate(mini_app=mini_app, data=data, now=now)
     if duplicate:
-        return SubmitOutcome(report=duplicate, duplicate=True)
+        link_emailed = data.source == Report.Source.HELP_CENTER and not (
+            data.open_id and duplicate.open_id == data.open_id
+        )
+        if link_emailed:
+            _reporter_email_enqueue(
+                report=duplicate, template="status_link", language=language, tz_name=tz_name
+            )
+        return SubmitOutcome(report=duplicate, duplicate=True, link_emailed=link_emailed)
 
     filed = []
 
@@ -106,25 +128,14 @@ def ticket_submit(
     report = report_submit(
         mini_app=mini_app,
         data=data,
-        screenshots=screenshots,
-        source=source,
-        submission_key=submission_key,
-        submission_fingerprint=submission_fingerprint,
         now=now,
         also=confirm,
         reporter_language=language,
         reporter_timezone=str(timezone_from_name(tz_name) or ""),
     )
-    if report.pk not in filed:  # a concurrent request with the same key filed it first
-        return _replayed(report, submission_fingerprint)
+    if report.pk not in filed:  # another request with the same key filed it first
+        return _replayed(report, data.submission_fingerprint)
     return SubmitOutcome(report=report)
-
-
-def _replayed(earlier: Report, fingerprint: str) -> SubmitOutcome:
-    # A report stored without a fingerprint (filed before they were kept) matches any.
-    if fingerprint and earlier.submission_fingerprint not in ("", fingerprint):
-        raise SubmissionKeyReused(earlier)
-    return SubmitOutcome(report=earlier, replayed=True)
 
 
 def report_confirmation_email_enqueue(*, report: Report, language: str = "", tz_name: str = ""):

@@ -14,8 +14,10 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reports.models import Category, Report, Status
+from reports.request_guards import not_saved_page
 from reports.screenshots import screenshot_response
-from reports.services import ReportInput, ReportNotSaved
+from reports.selectors import report_status_boxes
+from reports.services import ReportNotSaved
 
 from . import selectors, services
 from .forms import AddInformationForm, CheckReportForm, ReportForm, form_token
@@ -108,12 +110,12 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
     }
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, category=category)
-        # A double-click or a resubmitted page: answer with the report already filed.
-        earlier = selectors.report_by_submission_key(
-            mini_app=mini_app, submission_key=form_token(request.POST.get("submission_key"))
-        )
+        # A double-click or a resubmitted page: answer with the report already filed, before
+        # the rate limit or the form's checks (the key's one lookup in this submission).
+        submission_key = form_token(request.POST.get("submission_key"))
+        earlier = services.ticket_replayed(mini_app=mini_app, submission_key=submission_key)
         if earlier:
-            return redirect(services.report_status_path(earlier))
+            return redirect(services.report_status_path(earlier.report))
         limits = (
             ("submit_ip", client_ip(request)),
             ("submit_open_id", f"{mini_app.pk}:{open_id}" if open_id else ""),
@@ -124,7 +126,7 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
         if not throttled and form.is_valid():
             throttled = rate_limits_hit(request, *limits)
             if not throttled:
-                return _file_report(request, mini_app, form, open_id)
+                return _file_report(request, mini_app, form, open_id, submission_key)
         if throttled:
             return _rate_limited(request, throttled.retry_after, mini_app)
         context["files_dropped"] = bool(request.FILES)
@@ -134,46 +136,25 @@ def report_new(request: HttpRequest, app_slug: str, category: str) -> HttpRespon
     return render(request, "tickets/report_form.html", context)
 
 
-def _file_report(request: HttpRequest, mini_app, form: ReportForm, open_id: str) -> HttpResponse:
-    cleaned = form.cleaned_data
-    tz_name = _reporter_timezone(request, cleaned.get("tz", ""))
+def _file_report(
+    request: HttpRequest, mini_app, form: ReportForm, open_id: str, submission_key: str
+) -> HttpResponse:
+    tz_name = _reporter_timezone(request, form.cleaned_data.get("tz", ""))
     try:
         outcome = services.ticket_submit(
             mini_app=mini_app,
-            data=ReportInput(
-                category=form.category,
-                issue_type=cleaned["issue_type"],
-                details=cleaned.get("details", ""),
-                order_id=cleaned.get("order_id", ""),
-                contact_email=cleaned.get("contact_email", ""),
-                open_id=open_id,
+            data=form.report_input(
+                source=Report.Source.HELP_CENTER, submission_key=submission_key, open_id=open_id
             ),
-            screenshots=cleaned.get("screenshots", []),
-            source=Report.Source.HELP_CENTER,
-            submission_key=cleaned.get("submission_key", ""),
             language=translation.get_language() or "",
             tz_name=tz_name,
         )
     except ReportNotSaved:
-        # A page that needs no database: it may be the database that just failed.
-        response = render(
-            request,
-            "tickets/not_saved.html",
-            {"mini_app": mini_app, "category": form.category},
-            status=503,
-        )
-        response["Retry-After"] = "60"
-        return response
+        context = {"mini_app": mini_app, "category": form.category}
+        return not_saved_page(request, "tickets/not_saved.html", context)
     report = outcome.report
-    if outcome.duplicate and not (open_id and report.open_id == open_id):
-        # Matched by e-mail only: whoever typed it may not own it, so the link goes by e-mail.
-        services.report_status_link_send(
-            mini_app=mini_app,
-            report_id=report.report_id,
-            email=report.contact_email,
-            language=translation.get_language() or "",
-            tz_name=tz_name,
-        )
+    if outcome.link_emailed:
+        # Matched by e-mail only: the service sent the link there; the page does not show it.
         return render(
             request,
             "tickets/duplicate.html",
@@ -238,6 +219,8 @@ def _status_page(
             "information_form": form or AddInformationForm(),
             "information_refusal": selectors.information_refusal(report=report, now=timezone.now()),
             "information_days": selectors.ADD_INFORMATION_DAYS,
+            # What appeals adds (the appeal box), read here: the template does not query.
+            "status_boxes": report_status_boxes(report=report),
         },
         status=status,
     )

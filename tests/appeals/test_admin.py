@@ -68,7 +68,7 @@ def test_the_uphold_action_goes_through_the_service(
         follow=True,
     )
     text = response.content.decode()
-    assert "1 appeal(s) upheld." in text
+    assert "Upheld 1 appeal." in text
     assert f"{decided.report.report_id}: This appeal was already upheld" in text
     open_appeal.refresh_from_db()
     assert open_appeal.state == Appeal.State.UPHELD and open_appeal.decided_by == admin_user
@@ -104,3 +104,33 @@ def test_the_change_page_shows_the_screenshots_inline(
     page = admin_client.get(reverse("admin:appeals_appeal_change", args=[appeal.pk]))
     assert "appeal-screenshots/" in page.content.decode()
     assert "image/png" in page.content.decode()
+
+
+def test_a_refused_overturn_is_named_by_report_and_left_wholly_undone(
+    admin_client, handled_report, make_appeal
+):
+    # One rule for the console and both admins (reports.services.each_changed): the ones that
+    # can be changed are, each refused one is named with its reason and keeps every row.
+    of_resolved = make_appeal(handled_report("resolved"))
+    of_dismissed = make_appeal(handled_report("dismissed"))
+    response = admin_client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "overturn_selected",
+            "_selected_action": [of_resolved.pk, of_dismissed.pk],
+            "apply": "1",
+            "reply": "Overturned after review.",
+            "new_status": "resolved",
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Overturned 1 appeal." in text
+    assert "1 left as they were" in text
+    assert f"{of_resolved.report.report_id}: The new decision must differ" in text
+    of_resolved.refresh_from_db(), of_dismissed.refresh_from_db()
+    assert of_resolved.is_open and of_resolved.reply == ""
+    assert of_resolved.report.status == Status.RESOLVED
+    assert not OutboundEmail.objects.filter(dedupe_key=f"appeal_outcome:{of_resolved.pk}").exists()
+    assert of_dismissed.state == Appeal.State.OVERTURNED
+    assert of_dismissed.report.status == Status.RESOLVED

@@ -83,7 +83,7 @@ def test_resolve_action_goes_through_the_service(admin_client, admin_user, make_
     assert pending.handled_by == admin_user
     assert pending.events.filter(kind=ReportEvent.Kind.RESOLVED, actor=admin_user).exists()
     text = response.content.decode()
-    assert "1 report(s) resolved." in text
+    assert "Resolved 1 report." in text
     assert f"{already.report_id}: This report was already dismissed" in text
 
 

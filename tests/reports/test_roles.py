@@ -27,7 +27,9 @@ def _state(report: Report) -> tuple:
 
 
 @pytest.mark.parametrize(
-    "service", [report_resolve, report_dismiss, report_notes_edit], ids=lambda s: s.__name__
+    "service",
+    [report_resolve, report_dismiss, report_notes_edit],
+    ids=["resolve", "dismiss", "notes"],
 )
 def test_a_viewer_cannot_change_a_report_through_any_service(service, viewer, make_report):
     report = make_report()

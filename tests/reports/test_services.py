@@ -67,10 +67,13 @@ def test_submit_refuses_an_issue_type_of_another_category(mini_app):
 
 def test_the_same_submission_key_returns_the_first_report(mini_app):
     data = ReportInput(
-        category=Category.EXPERIENCE, issue_type=issue_type("experience.slow"), details="Slow."
+        category=Category.EXPERIENCE,
+        issue_type=issue_type("experience.slow"),
+        details="Slow.",
+        submission_key="tok-1",
     )
-    first = report_submit(mini_app=mini_app, data=data, submission_key="tok-1")
-    again = report_submit(mini_app=mini_app, data=data, submission_key="tok-1")
+    first = report_submit(mini_app=mini_app, data=data)
+    again = report_submit(mini_app=mini_app, data=data)
     assert again.pk == first.pk
     assert Report.objects.count() == 1
 
@@ -91,9 +94,11 @@ def test_a_failed_submission_leaves_no_row_and_no_file(mini_app, screenshot, med
         report_submit(
             mini_app=mini_app,
             data=ReportInput(
-                category=Category.PAYMENT, issue_type=issue_type("payment.refund"), details="x"
+                category=Category.PAYMENT,
+                issue_type=issue_type("payment.refund"),
+                details="x",
+                screenshots=[screenshot],
             ),
-            screenshots=[screenshot],
         )
     assert Report.objects.count() == 0
     assert Screenshot.objects.count() == 0

@@ -20,12 +20,12 @@ def test_two_submissions_with_one_token_at_once_file_one_report(mini_app, screen
         issue_type=issue_type("experience.crash"),
         details="Double-clicked",
         contact_email="ana@example.net",
+        screenshots=[screenshot],
+        submission_key=token,
     )
 
     def submit():
-        outcome = ticket_submit(
-            mini_app=mini_app, data=data, screenshots=[screenshot], submission_key=token
-        )
+        outcome = ticket_submit(mini_app=mini_app, data=data)
         return outcome.report.report_id
 
     results, errors = run_at_once(*[submit] * 4)

@@ -1,13 +1,19 @@
 """One report per submission: the one-time token, and the same reporter's identical report."""
 
 import secrets
+import time
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reports.models import Category, OutboundEmail, Report
+from reports.services import ReportInput
 from tests.factories import png_bytes, upload
+from tests.tickets.api_client import api_post
+from tickets.services import ticket_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +158,78 @@ def test_identical_tricky_details_are_still_found(make_report, details):
     )
     found = report_find_duplicate(mini_app=first.mini_app, data=data, now=timezone.now())
     assert found == first
+
+
+def key_lookups(queries) -> int:
+    """Reads of a report by its submission key (the INSERT names the column too)."""
+    return sum(
+        1
+        for query in queries
+        if query["sql"].startswith("SELECT") and '"submission_key" =' in query["sql"]
+    )
+
+
+def test_a_form_submission_looks_its_key_up_once(client, mini_app):
+    token = secrets.token_urlsafe(24)
+    with CaptureQueriesContext(connection) as first:
+        post(client, **CRASH, contact_email="ana@example.net", submission_key=token)
+    with CaptureQueriesContext(connection) as again:
+        post(client, **CRASH, contact_email="ana@example.net", submission_key=token)
+    assert Report.objects.count() == 1
+    assert key_lookups(first.captured_queries) == 1
+    assert key_lookups(again.captured_queries) == 1
+
+
+def test_an_api_submission_looks_its_idempotency_key_up_once(client, mini_app):
+    body = {"category": "experience", "issue_type": "crash", "details": "Crashes on start"}
+    key = {"HTTP_IDEMPOTENCY_KEY": "order-1001-crash"}
+    with CaptureQueriesContext(connection) as first:
+        assert api_post(client, mini_app, body, headers=key).status_code == 201
+    with CaptureQueriesContext(connection) as retry:
+        # Signed anew (another timestamp): a copy of the signed request would be a replay.
+        retry_ts = str(int(time.time()) - 1)
+        assert api_post(client, mini_app, body, ts=retry_ts, headers=key).status_code == 200
+    assert key_lookups(first.captured_queries) == 1
+    assert key_lookups(retry.captured_queries) == 1
+
+
+def same_as(report: Report, **fields) -> ReportInput:
+    """What a reporter submits again: the same category, issue type and details as `report`."""
+    return ReportInput(
+        category=report.category, issue_type=report.issue_type, details=report.details, **fields
+    )
+
+
+def link_emails(report: Report) -> int:
+    return OutboundEmail.objects.filter(body__contains=report.access_key).count()
+
+
+def test_the_submission_service_mails_the_link_of_a_duplicate_matched_by_email(make_report):
+    # The rule lives in tickets.services.ticket_submit, not in a view.
+    first = make_report(contact_email="ana@example.net")
+    outcome = ticket_submit(
+        mini_app=first.mini_app, data=same_as(first, contact_email="ana@example.net")
+    )
+    assert (outcome.report, outcome.duplicate, outcome.link_emailed) == (first, True, True)
+    assert link_emails(first) == 1  # (make_report filed it without its confirmation)
+
+
+def test_a_duplicate_of_the_reporters_own_signed_open_id_is_shown_not_mailed(make_report):
+    first = make_report(contact_email="ana@example.net", open_id="oid-ana")
+    outcome = ticket_submit(
+        mini_app=first.mini_app,
+        data=same_as(first, contact_email="ana@example.net", open_id="oid-ana"),
+    )
+    assert (outcome.report, outcome.duplicate, outcome.link_emailed) == (first, True, False)
+    assert link_emails(first) == 0
+
+
+def test_the_api_is_told_its_duplicate_and_no_link_is_mailed(make_report):
+    # The signed API answers the mini app's own server, as it did before the rule moved.
+    first = make_report(contact_email="ana@example.net")
+    outcome = ticket_submit(
+        mini_app=first.mini_app,
+        data=same_as(first, contact_email="ana@example.net", source=Report.Source.API),
+    )
+    assert (outcome.report, outcome.duplicate, outcome.link_emailed) == (first, True, False)
+    assert link_emails(first) == 0
