@@ -111,7 +111,9 @@ def appeal_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template_name += "#appeal-table"
     else:
-        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
+        context["console_nav"] = console_nav(
+            mini_app=mini_app, user=request.user, path=request.path
+        )
     response = render(request, template_name, context)
     # The same URL answers a fragment or a page: caches must keep them apart.
     patch_vary_headers(response, ["HX-Request"])
@@ -143,7 +145,7 @@ def appeal_detail(request: HttpRequest, app_slug: str, appeal_id: int) -> HttpRe
         "report": appeal.report,
         "form": form,
         "history": report_history(report=appeal.report, oldest_first=True),
-        "console_nav": console_nav(mini_app=mini_app, path=request.path),
+        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
     }
     return render(request, "appeals/appeal_detail.html", context, status=status)
 

@@ -184,6 +184,12 @@ LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", 900)
 # ... and failures per address across all usernames (password spraying), then that address.
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = envint("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 50)
+# Password reset requests per hour (reports/accounts.py): per address (then a message), and
+# per e-mail address (then nothing more is sent, silently: no account enumeration).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+PASSWORD_RESET_LIMIT_PER_EMAIL = envint("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+# Sign-in with the e-mail address or the username, whatever the case.
+AUTHENTICATION_BACKENDS = ["reports.accounts.EmailOrUsernameBackend"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]

@@ -8,7 +8,9 @@ from django.utils.functional import cached_property
 from . import services
 from .forms import validate_display_name
 from .models import (
+    AppEvent,
     DismissReason,
+    Invitation,
     IssueType,
     Membership,
     MiniApp,
@@ -18,6 +20,7 @@ from .models import (
     Screenshot,
     Status,
 )
+from .team.services import mini_app_first_owner_invite
 
 
 class CappedCountPaginator(Paginator):
@@ -55,14 +58,27 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
-    fields = ["user", "email_past_due", "email_due_soon", "created_at"]
+    fields = ["user", "role", "email_past_due", "email_due_soon", "created_at"]
     readonly_fields = ["created_at"]
 
 
 class MiniAppAdminForm(forms.ModelForm):
+    # Only on the add form (MiniAppAdmin.get_fields): the app starts with its first owner.
+    owner_email = forms.EmailField(
+        label="First owner's e-mail",
+        required=False,
+        help_text="Invited by e-mail as the app's owner (the link is valid for 7 days).",
+    )
+
     class Meta:
         model = MiniApp
         fields = ["name", "slug", "support_email", "signing_secret", "created_at"]
+
+    def clean_owner_email(self) -> str:
+        email = self.cleaned_data.get("owner_email", "")
+        if self.instance.pk is None and not email:
+            raise forms.ValidationError("Enter the e-mail address of the app's first owner.")
+        return email
 
     def clean_name(self) -> str:
         validate_display_name(self.cleaned_data["name"])
@@ -77,11 +93,28 @@ class MiniAppAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
 
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if obj is not None:
+            fields.remove("owner_email")
+        return fields
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []  # the first owner comes by invitation
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            invitation = mini_app_first_owner_invite(
+                mini_app=obj, owner_email=form.cleaned_data["owner_email"], actor=request.user
+            )
+            messages.success(request, f"Invitation sent to {invitation.email} as owner.")
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "mini_app", "email_past_due", "email_due_soon", "created_at"]
-    list_filter = ["mini_app"]
+    list_display = ["user", "mini_app", "role", "email_past_due", "email_due_soon", "created_at"]
+    list_filter = ["mini_app", "role"]
     list_select_related = ["user", "mini_app"]
     search_fields = ["user__username", "user__email", "mini_app__slug"]
     autocomplete_fields = ["user", "mini_app"]
@@ -234,3 +267,35 @@ class OutboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["to", "subject"]
     show_full_result_count = False
     paginator = CappedCountPaginator
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Owners invite from the team page; here operators only look (the token is never shown:
+    only its hash is stored)."""
+
+    list_display = [
+        "email",
+        "mini_app",
+        "role",
+        "sent_at",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["mini_app", "role"]
+    list_select_related = ["mini_app"]
+    search_fields = ["email", "mini_app__slug"]
+    exclude = ["token_hash"]
+
+
+@admin.register(AppEvent)
+class AppEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The apps' audit logs, as written by the services: never edited."""
+
+    list_display = ["created_at", "mini_app", "kind", "actor"]
+    list_filter = ["kind", "mini_app"]
+    list_select_related = ["mini_app", "actor"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -545,6 +545,13 @@ class AppEvent(models.Model):
     class Kind(models.TextChoices):
         # Each feature adds the kinds of the changes it makes.
         MEMBER_ADDED = "member_added", "Member added"
+        # The team (reports/team/services.py)
+        MEMBER_INVITED = "member_invited", "Member invited"
+        INVITATION_RESENT = "invitation_resent", "Invitation resent"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        MEMBER_ROLE_CHANGED = "member_role_changed", "Role changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
+        APP_CREATED = "app_created", "Mini app created"
 
     mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -570,6 +577,73 @@ class AppEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} in {self.mini_app}"
+
+
+# --- The team: invitations (reports/team/)
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join a mini app with a role, by a single-use e-mailed link.
+
+    Only the SHA-256 of the link's token is stored: the database alone cannot open it. An
+    invitation is open until accepted, revoked or past expires_at; resending gives it a new
+    token (the old link stops working) and a new expiry.
+    """
+
+    VALID_FOR = timedelta(days=7)
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=10, choices=MemberRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One open invitation per address and app: inviting again resends it.
+            models.UniqueConstraint(
+                fields=["mini_app", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_open_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=MemberRole.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.mini_app}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """accepted, revoked, expired or open: what the link says when it is opened."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.is_expired else "open"
 
 
 # --- The conversation with the reporter (issue 13)

@@ -24,6 +24,7 @@ from .filters import (
 from .hooks import CONSOLE_NAV_LINKS, REPORT_STATUS_BOXES, NavLink
 from .models import (
     AddedScreenshot,
+    MemberRole,
     MiniApp,
     Report,
     ReportEvent,
@@ -304,32 +305,34 @@ def with_deadlines(reports: list[Report], *, now: datetime | None = None) -> lis
     return reports
 
 
-def console_nav(*, mini_app: MiniApp, path: str) -> list[NavLink]:
+@dataclass(frozen=True)
+class ConsoleNav:
+    """The console header of a member's page: their apps to switch between, with their role
+    in each, and the current app's pages."""
+
+    mini_app: MiniApp
+    apps: list[tuple[MiniApp, str]]
+    links: list[NavLink]
+
+
+def console_nav(*, mini_app: MiniApp, user: AbstractBaseUser, path: str) -> ConsoleNav:
     """The console's navigation for a member's page of `mini_app`: the reports list, what the
-    outer apps add (appeals: its queue with the open count), the notification settings."""
-    links = [
-        NavLink(
-            "User reports",
-            reverse("reports:report_list", kwargs={"app_slug": mini_app.slug}),
-            "/reports/" in path,
-        )
-    ]
+    outer apps add (appeals: its queue with the open count), the team, the notification
+    settings; and the member's apps for the switcher."""
+
+    def link(label: str, name: str, part: str) -> NavLink:
+        return NavLink(label, reverse(name, kwargs={"app_slug": mini_app.slug}), part in path)
+
+    links = [link("User reports", "reports:report_list", "/reports/")]
     links += [provider(mini_app=mini_app, path=path) for provider in CONSOLE_NAV_LINKS]
-    links.append(
-        NavLink(
-            "Saved replies",
-            reverse("reports:saved_replies", kwargs={"app_slug": mini_app.slug}),
-            "/saved-replies/" in path,
-        )
-    )
-    links.append(
-        NavLink(
-            "E-mail notifications",
-            reverse("reports:notification_preferences", kwargs={"app_slug": mini_app.slug}),
-            "/notifications/" in path,
-        )
-    )
-    return links
+    links += [
+        link("Saved replies", "reports:saved_replies", "/saved-replies/"),
+        link("Team", "reports:team", "/team/"),
+        link("E-mail notifications", "reports:notification_preferences", "/notifications/"),
+    ]
+    roles = dict(MemberRole.choices)
+    apps = [(app, roles.get(app.member_role, "")) for app in mini_apps_for_user(user=user)]
+    return ConsoleNav(mini_app=mini_app, apps=apps, links=links)
 
 
 def report_status_boxes(*, report: Report) -> list[dict]:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,6 +6,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.console_home, name="console_home"),
     path("timezone/", views.timezone_choose, name="timezone"),
+    path("", include("reports.team.urls")),
     path("<slug:app_slug>/reports/", views.report_list, name="report_list"),
     path(
         "<slug:app_slug>/notifications/",

@@ -196,7 +196,9 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         **_timezone_context(request),
     }
     if not fragment:
-        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
+        context["console_nav"] = console_nav(
+            mini_app=mini_app, user=request.user, path=request.path
+        )
     template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
     return _varies_on_htmx(render(request, template, context))
 
@@ -243,7 +245,9 @@ def _panel(
         template = PANEL_TEMPLATE + "#panel"
     else:
         template = PANEL_TEMPLATE
-        context["console_nav"] = console_nav(mini_app=mini_app, path=request.path)
+        context["console_nav"] = console_nav(
+            mini_app=mini_app, user=request.user, path=request.path
+        )
     return _varies_on_htmx(render(request, template, context, status=status))
 
 
@@ -535,7 +539,9 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         "membership": membership,
         "mini_app": membership.mini_app,
         "user_email": request.user.email,
-        "console_nav": console_nav(mini_app=membership.mini_app, path=request.path),
+        "console_nav": console_nav(
+            mini_app=membership.mini_app, user=request.user, path=request.path
+        ),
     }
     return render(request, "reports/preferences.html", context)
 

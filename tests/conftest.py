@@ -74,6 +74,7 @@ def counters_clear() -> None:
     """
     from django.core.cache import cache
 
+    from reports.accounts import RESET_KEY_PREFIX
     from reports.login_throttle import KEY_PREFIX
 
     client_of = getattr(getattr(cache, "_cache", None), "get_client", None)
@@ -81,7 +82,7 @@ def counters_clear() -> None:
         cache.clear()  # file-based cache: its own directory
         return
     client = client_of(None, write=True)
-    for pattern in ("*tickets:*", f"*{KEY_PREFIX}:*"):
+    for pattern in ("*tickets:*", f"*{KEY_PREFIX}:*", f"*{RESET_KEY_PREFIX}:*"):
         keys = list(client.scan_iter(match=pattern))
         if keys:
             client.delete(*keys)

@@ -16,19 +16,34 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from appeals.models import Appeal
-from reports.models import Category, Membership, Report, ReportEvent, SavedReply
+from reports.models import Category, Invitation, Membership, Report, ReportEvent, SavedReply
 from reports.services import Dismissal, report_dismiss, report_resolve
+from reports.team.services import token_hash
 from tests.tickets.api_client import signed_headers
 from tickets.services import report_information_add
 
 pytestmark = pytest.mark.django_db
 
-VISITORS = ("anonymous", "key_ok", "key_bad", "member", "outsider", "inactive", "staff")
+VISITORS = (
+    "anonymous",
+    "key_ok",
+    "key_bad",
+    "owner",
+    "handler",
+    "viewer",
+    "outsider",
+    "inactive",
+    "staff",
+)
 KEYED = ("key_ok", "key_bad")
+# The members of acme, one per role (reports.models.MemberRole).
+MEMBERS = ("owner", "handler", "viewer")
+SIGNED_IN = (*MEMBERS, "outsider", "staff")
 DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
 REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
 SAVED_TITLE = "Acme saved reply marker 5RT"
+INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ IMAGE = Expect(200, "image")
 LOGIN = Expect(302, "login")
 ADMIN_LOGIN = Expect(302, "admin_login")
 NOT_FOUND = Expect(404)
+FORBIDDEN = Expect(403)  # a member whose role does not allow the change: nothing changes
 UNSIGNED = Expect(401)
 
 
@@ -56,9 +72,33 @@ def cells(default: Expect, **by_visitor: Expect) -> dict[str, Expect]:
     return {visitor: by_visitor.get(visitor, default) for visitor in VISITORS}
 
 
-def console(member: Expect, *, staff: Expect = NOT_FOUND) -> dict[str, Expect]:
-    """A per-app console URL: members only; everyone signed out goes to sign in."""
-    return cells(LOGIN, member=member, outsider=NOT_FOUND, staff=staff)
+def console(
+    member: Expect,
+    *,
+    handler: Expect | None = None,
+    viewer: Expect | None = None,
+    staff: Expect = NOT_FOUND,
+) -> dict[str, Expect]:
+    """A per-app console URL: members only (each role as `member` unless told otherwise);
+    everyone signed out goes to sign in."""
+    return cells(
+        LOGIN,
+        owner=member,
+        handler=member if handler is None else handler,
+        viewer=member if viewer is None else viewer,
+        outsider=NOT_FOUND,
+        staff=staff,
+    )
+
+
+def handling(allowed: Expect) -> dict[str, Expect]:
+    """A handling POST (reports, appeals): owners and handlers; a viewer is refused."""
+    return console(allowed, viewer=FORBIDDEN)
+
+
+def managing(allowed: Expect) -> dict[str, Expect]:
+    """A POST that manages the app (team, settings, secrets): owners only."""
+    return console(allowed, handler=FORBIDDEN, viewer=FORBIDDEN)
 
 
 def keyed(right: Expect) -> dict[str, Expect]:
@@ -97,6 +137,41 @@ def _report_history_state(w) -> tuple:
     return _report_state(w), ReportEvent.objects.filter(report__mini_app=w.app).count()
 
 
+def _notification_state(w) -> tuple:
+    return tuple(
+        Membership.objects.filter(mini_app=w.app)
+        .order_by("pk")
+        .values_list("email_past_due", "email_due_soon")
+    )
+
+
+def _team_state(w) -> tuple:
+    return tuple(
+        Membership.objects.filter(mini_app=w.app).order_by("pk").values_list("user_id", "role")
+    )
+
+
+def _invitation_state(w) -> tuple:
+    return tuple(
+        Invitation.objects.filter(mini_app=w.app)
+        .order_by("pk")
+        .values_list("email", "token_hash", "revoked_at", "accepted_at")
+    )
+
+
+def _team_action(name: str, target: Callable, data: Callable, mutates: Callable) -> Row:
+    return Row(
+        id=name.split(":")[1],
+        name=name,
+        method="post",
+        path=lambda w: _rv(name, "acme", target(w)),
+        data=data,
+        marker=lambda w: "invitee@example.org",
+        mutates=mutates,
+        expect=managing(Expect(302, "/console/acme/team/")),
+    )
+
+
 def _appeal_state(w) -> tuple:
     return (_report_state(w), Appeal.objects.get(pk=w.appeal.pk).state)
 
@@ -113,7 +188,7 @@ def _action(name: str, report_attr: str, member: Expect = Expect(302, "/console/
             "reply": "Member's reply.",
             "reason": "not_reproducible",
         },
-        expect=console(member),
+        expect=handling(member),
         mutates=_report_history_state,
     )
 
@@ -127,7 +202,7 @@ ROWS = [
         marker=lambda w: "Acme Shop",
         expect=cells(
             LOGIN,
-            member=Expect(302, "/console/acme/reports/"),
+            **dict.fromkeys(MEMBERS, Expect(302, "/console/acme/reports/")),
             outsider=Expect(302, "/console/globex/reports/"),
             staff=Expect(200),  # no app of their own: the empty console, nothing of acme's
         ),
@@ -165,7 +240,7 @@ ROWS = [
         method="post",
         path=lambda w: _rv("reports:report_insert_reply", "acme", w.pending.report_id),
         data=lambda w: {"version": w.pending.version, "saved_reply": w.saved_reply.pk},
-        expect=console(OK),
+        expect=console(OK),  # a viewer too: it changes nothing
     ),
     _action("reports:report_reopen", "handled"),
     Row(
@@ -175,7 +250,7 @@ ROWS = [
         path=lambda w: _rv("reports:reports_bulk", "acme"),
         data=lambda w: {"action": "resolve", "selected": w.pending.report_id, "note": "Bulk."},
         mutates=_report_state,
-        expect=console(Expect(302, "/console/acme/reports/")),
+        expect=handling(Expect(302, "/console/acme/reports/")),
     ),
     Row(
         "reports_export_csv",
@@ -217,7 +292,7 @@ ROWS = [
         path=lambda w: _rv("reports:saved_replies", "acme"),
         data=lambda w: {"title": "Member's saved reply", "body": "Hello {report_id}"},
         mutates=lambda w: SavedReply.objects.count(),
-        expect=console(Expect(302, "/console/acme/saved-replies/")),
+        expect=handling(Expect(302, "/console/acme/saved-replies/")),
     ),
     Row(
         "saved_reply_edit",
@@ -232,7 +307,7 @@ ROWS = [
         method="post",
         path=lambda w: _rv("reports:saved_reply_delete", "acme", w.saved_reply.pk),
         mutates=lambda w: SavedReply.objects.count(),
-        expect=console(Expect(302, "/console/acme/saved-replies/")),
+        expect=handling(Expect(302, "/console/acme/saved-replies/")),
     ),
     Row(
         "timezone_picker",
@@ -240,7 +315,7 @@ ROWS = [
         path=lambda w: _rv("reports:timezone"),
         marker=lambda w: 'name="timezone"',
         # Not per app: any signed-in developer picks their own zone; no tenant data on it.
-        expect=cells(LOGIN, member=OK, outsider=OK, staff=OK),
+        expect=cells(LOGIN, **dict.fromkeys(SIGNED_IN, OK)),
     ),
     Row(
         "notification_preferences",
@@ -248,6 +323,77 @@ ROWS = [
         path=lambda w: _rv("reports:notification_preferences", "acme"),
         marker=lambda w: "Acme Shop",
         expect=console(OK),
+    ),
+    Row(
+        "notification_preferences_save",
+        "reports:notification_preferences",
+        method="post",
+        path=lambda w: _rv("reports:notification_preferences", "acme"),
+        data=lambda w: {},  # both boxes unticked
+        # The member's own choices, not the app's state: every role may change their own.
+        mutates=_notification_state,
+        expect=console(Expect(302, "/console/acme/notifications/")),
+    ),
+    # --- The team (reports/team/): everyone reads it, owners change it
+    Row(
+        "team",
+        "reports:team",
+        path=lambda w: _rv("reports:team", "acme"),
+        marker=lambda w: "teammate@acme.example",
+        expect=console(OK),
+    ),
+    Row(
+        "team_invite",
+        "reports:team_invite",
+        method="post",
+        path=lambda w: _rv("reports:team_invite", "acme"),
+        data=lambda w: {"email": "second.invitee@example.org", "role": "handler"},
+        marker=lambda w: "second.invitee@example.org",
+        mutates=_invitation_state,
+        expect=managing(Expect(302, "/console/acme/team/")),
+    ),
+    _team_action("reports:invitation_resend", lambda w: w.invitation.pk, None, _invitation_state),
+    _team_action("reports:invitation_revoke", lambda w: w.invitation.pk, None, _invitation_state),
+    _team_action(
+        "reports:member_role",
+        lambda w: w.app.memberships.get(user__email="teammate@acme.example").pk,
+        lambda w: {"role": "viewer"},
+        _team_state,
+    ),
+    _team_action(
+        "reports:member_remove",
+        lambda w: w.app.memberships.get(user__email="viewer@acme.example").pk,
+        None,
+        _team_state,
+    ),
+    # The invitation link: whoever holds it sees the invitation; only the invited address
+    # joins (a wrong signed-in account is told so, and its POST refused).
+    Row(
+        "invitation_page",
+        "invitation_accept",
+        path=lambda w: _rv("invitation_accept", INVITATION_TOKEN),
+        marker=lambda w: "Join Acme Shop",
+        expect=cells(OK),
+    ),
+    Row(
+        "invitation_accept_new_account",
+        "invitation_accept",
+        method="post",
+        path=lambda w: _rv("invitation_accept", INVITATION_TOKEN),
+        data=lambda w: {
+            "name": "Invited Person",
+            "password1": "a long new passphrase 42",
+            "password2": "a long new passphrase 42",
+        },
+        mutates=_team_state,
+        expect=cells(Expect(302, "/console/acme/reports/"), **dict.fromkeys(SIGNED_IN, FORBIDDEN)),
+    ),
+    Row(
+        "invitation_bad_token",
+        "invitation_accept",
+        path=lambda w: _rv("invitation_accept", "not-a-token"),
+        marker=lambda w: "invitee@example.org",
+        expect=cells(NOT_FOUND),
     ),
     # --- Appeals, developer side
     Row(
@@ -272,7 +418,7 @@ ROWS = [
         data=lambda w: {"decision": "uphold", "reply": "The refund was sent on the 3rd."},
         marker=lambda w: REASON,
         mutates=_appeal_state,
-        expect=console(Expect(302, "/console/acme/appeals/")),
+        expect=handling(Expect(302, "/console/acme/appeals/")),
     ),
     Row(
         "appeal_screenshot",
@@ -453,9 +599,7 @@ ROWS = [
         path=lambda w: _rv("login"),
         marker=lambda w: 'for="id_username"',
         # redirect_authenticated_user: someone signed in goes straight to the console.
-        expect=cells(
-            OK, **dict.fromkeys(("member", "outsider", "staff"), Expect(302, "/console/"))
-        ),
+        expect=cells(OK, **dict.fromkeys(SIGNED_IN, Expect(302, "/console/"))),
     ),
     Row(
         "logout",
@@ -463,6 +607,71 @@ ROWS = [
         method="post",
         path=lambda w: _rv("logout"),
         expect=cells(Expect(302, "/accounts/login/")),
+    ),
+    # --- Passwords (Django's views): reset for anyone, change for the signed-in
+    Row(
+        "password_reset_page",
+        "password_reset",
+        path=lambda w: _rv("password_reset"),
+        marker=lambda w: 'for="id_email"',
+        expect=cells(OK),
+    ),
+    Row(
+        "password_reset_request",
+        "password_reset",
+        method="post",
+        path=lambda w: _rv("password_reset"),
+        data=lambda w: {"email": "owner@acme.example"},
+        # The same answer for every address, known or not (no account enumeration).
+        expect=cells(Expect(302, "/accounts/password_reset/done/")),
+    ),
+    Row(
+        "password_reset_done",
+        "password_reset_done",
+        path=lambda w: _rv("password_reset_done"),
+        marker=lambda w: "Check your e-mail",
+        expect=cells(OK),
+    ),
+    Row(
+        "password_reset_confirm_bad_link",
+        "password_reset_confirm",
+        path=lambda w: _rv("password_reset_confirm", "MQ", "bad-token"),
+        marker=lambda w: "This reset link does not work",
+        expect=cells(OK),
+    ),
+    Row(
+        "password_reset_complete",
+        "password_reset_complete",
+        path=lambda w: _rv("password_reset_complete"),
+        marker=lambda w: "Sign in with your new password",
+        expect=cells(OK),
+    ),
+    Row(
+        "password_change_page",
+        "password_change",
+        path=lambda w: _rv("password_change"),
+        marker=lambda w: 'for="id_old_password"',
+        expect=cells(LOGIN, **dict.fromkeys(SIGNED_IN, OK)),
+    ),
+    Row(
+        "password_change_wrong_old_password",
+        "password_change",
+        method="post",
+        path=lambda w: _rv("password_change"),
+        data=lambda w: {
+            "old_password": "not the password",
+            "new_password1": "a brand new passphrase 77",
+            "new_password2": "a brand new passphrase 77",
+        },
+        marker=lambda w: "Your old password was entered incorrectly",
+        expect=cells(LOGIN, **dict.fromkeys(SIGNED_IN, OK)),
+    ),
+    Row(
+        "password_change_done",
+        "password_change_done",
+        path=lambda w: _rv("password_change_done"),
+        marker=lambda w: "Your password is changed",
+        expect=cells(LOGIN, **dict.fromkeys(SIGNED_IN, OK)),
     ),
     Row(
         "set_language",
@@ -503,7 +712,9 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def world(make_report, make_user, mini_app, other_app, owner, outsider, screenshot):
+def world(
+    make_report, make_user, mini_app, other_app, owner, teammate, viewer, outsider, screenshot
+):
     from appeals.services import appeal_submit
 
     pending = make_report(
@@ -527,15 +738,31 @@ def world(make_report, make_user, mini_app, other_app, owner, outsider, screensh
     globex_report = make_report(app=other_app, details="Globex tenant data")
     inactive = make_user("gone@acme.example", is_active=False)
     Membership.objects.create(mini_app=mini_app, user=inactive)
+    invitation = Invitation.objects.create(
+        mini_app=mini_app,
+        email="invitee@example.org",
+        role="handler",
+        token_hash=token_hash(INVITATION_TOKEN),
+        invited_by=owner,
+        expires_at=Invitation.VALID_FOR + Invitation._meta.get_field("sent_at").default(),
+    )
     staff = get_user_model().objects.create_superuser(
         username="root@reportdesk.example", email="root@reportdesk.example", password="x" * 20
     )
-    users = {"member": owner, "outsider": outsider, "inactive": inactive, "staff": staff}
+    users = {
+        "owner": owner,
+        "handler": teammate,
+        "viewer": viewer,
+        "outsider": outsider,
+        "inactive": inactive,
+        "staff": staff,
+    }
     return SimpleNamespace(
         app=mini_app,
         pending=pending,
         handled=Report.objects.get(pk=handled.pk),
         appeal=appeal,
+        invitation=invitation,
         dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
         added_shot=report_information_add(

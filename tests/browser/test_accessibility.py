@@ -359,6 +359,121 @@ def csrf_failure_on_the_help_center(page, site, live_server):
     expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
 
 
+# --- The team, invitations, passwords
+
+
+TOKEN = "axe-invitation-token-0123456789abcdefghij"
+
+
+def _invitation(site, **fields):
+    from django.utils import timezone
+
+    from reports.models import Invitation
+    from reports.team.services import token_hash
+
+    now = timezone.now()
+    values = {
+        "mini_app": site["app"],
+        "email": "invitee@example.org",
+        "role": "handler",
+        "token_hash": token_hash(TOKEN),
+        "invited_by": site["owner"],
+        "expires_at": now + Invitation.VALID_FOR,
+        **fields,
+    }
+    return Invitation.objects.create(**values)
+
+
+def team_page(page, site, live_server):
+    from reports.services import app_event_record
+
+    _invitation(site)
+    app_event_record(
+        mini_app=site["app"], kind="member_invited", actor=site["owner"], email="x@example.org"
+    )
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/team/")
+    expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
+
+
+def team_page_with_errors(page, site, live_server):
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/team/")
+    page.get_by_label("E-mail address").fill("not an address")
+    page.get_by_role("button", name="Invite").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def team_page_as_viewer(page, site, live_server):
+    viewer = get_user_model().objects.create_user(
+        username="v@acme.example", email="v@acme.example", password="x"
+    )
+    Membership.objects.create(mini_app=site["app"], user=viewer, role="viewer")
+    signed_in(page, viewer, live_server)
+    page.goto("/console/acme/team/")
+    expect(page.get_by_text("Only owners invite people")).to_be_visible()
+
+
+def invitation_page(page, site, live_server):
+    _invitation(site)
+    page.goto(f"/accounts/invitations/{TOKEN}/")
+    expect(page.get_by_role("button", name="Create account and join")).to_be_visible()
+
+
+def invitation_page_with_errors(page, site, live_server):
+    invitation_page(page, site, live_server)
+    page.get_by_label("Password", exact=True).fill("123")
+    page.get_by_role("button", name="Create account and join").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def invitation_wrong_account(page, site, live_server):
+    _invitation(site)
+    signed_in(page, site["owner"], live_server)
+    page.goto(f"/accounts/invitations/{TOKEN}/")
+    expect(page.get_by_role("alert")).to_contain_text("this invitation is for")
+
+
+def invitation_expired(page, site, live_server):
+    from django.utils import timezone
+
+    _invitation(site, expires_at=timezone.now())
+    page.goto(f"/accounts/invitations/{TOKEN}/")
+    expect(page.get_by_role("heading", name="This invitation has expired")).to_be_visible()
+
+
+def password_reset_with_errors(page, site, live_server):
+    page.goto("/accounts/password_reset/")
+    page.get_by_label("Email").fill("not an address")
+    page.get_by_role("button", name="Send reset link").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def password_change_with_errors(page, site, live_server):
+    signed_in(page, site["owner"], live_server)
+    page.goto("/accounts/password_change/")
+    page.get_by_label("Old password").fill("wrong")
+    page.get_by_label("New password", exact=True).fill("a brand new passphrase 77")
+    page.get_by_label("New password confirmation").fill("a brand new passphrase 77")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+
+
+def app_switcher_open(page, site, live_server):
+    signed_in(page, site["owner"], live_server)
+    page.goto("/console/acme/reports/")
+    page.get_by_text("Acme Shop: switch to another mini app").click()
+    expect(page.get_by_role("link", name=re.compile("Globex"))).to_be_visible()
+
+
+def plain(path, heading_name):
+    def visit(page, site, live_server):
+        page.goto(path)
+        expect(page.get_by_role("heading", name=heading_name)).to_be_visible()
+
+    return visit
+
+
 PAGES = {
     "help home": help_home,
     "experience form": report_form("experience"),
@@ -422,6 +537,23 @@ PAGES = {
     ),
     "notifications page": console("/console/acme/notifications/", heading(re.compile("."))),
     "timezone page": console("/console/timezone/", heading(re.compile("."))),
+    "team page (owner: invitations, audit log)": team_page,
+    "team page with invite errors": team_page_with_errors,
+    "team page as a viewer": team_page_as_viewer,
+    "invitation page, new person": invitation_page,
+    "invitation page with errors": invitation_page_with_errors,
+    "invitation page, wrong account": invitation_wrong_account,
+    "invitation expired": invitation_expired,
+    "header app switcher open": app_switcher_open,
+    "password reset": plain("/accounts/password_reset/", "Reset your password"),
+    "password reset with errors": password_reset_with_errors,
+    "password reset sent": plain("/accounts/password_reset/done/", "Check your e-mail"),
+    "password reset bad link": plain(
+        "/accounts/reset/MQ/bad-token/", "This reset link does not work"
+    ),
+    "password reset complete": plain("/accounts/reset/done/", "Your password is changed"),
+    "password change": console("/accounts/password_change/", heading("Change your password")),
+    "password change with errors": password_change_with_errors,
     "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
     "403 on the help center, in Spanish": error_page(
         "/help/acme/fail/403/", "Sin acceso a esta página", "es"

@@ -113,7 +113,10 @@ class Command(BaseCommand):
         user, _ = get_user_model().objects.get_or_create(username=email, defaults={"email": email})
         user.set_password(password)
         user.save()
-        Membership.objects.get_or_create(mini_app=mini_app, user=user)
+        # The demo developer owns the demo app (the team, the settings, every page).
+        Membership.objects.update_or_create(
+            mini_app=mini_app, user=user, defaults={"role": Membership.Role.OWNER}
+        )
         return user
 
     def _reports(self, mini_app: MiniApp, count: int, rng: random.Random) -> None:

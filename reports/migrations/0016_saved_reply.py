@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0014_reporter_adds_information'),
+        ('reports', '0015_reporter_adds_information'),
     ]
 
     operations = [

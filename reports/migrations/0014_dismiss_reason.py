@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0012_replies"),
+        ("reports", "0013_replies"),
     ]
 
     operations = [

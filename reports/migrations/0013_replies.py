@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0011_app_event"),
+        ("reports", "0012_invitation"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

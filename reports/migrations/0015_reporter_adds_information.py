@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0013_dismiss_reason"),
+        ("reports", "0014_dismiss_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
