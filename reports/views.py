@@ -569,7 +569,7 @@ def saved_replies(request: HttpRequest, app_slug: str) -> HttpResponse:
         "mini_app": mini_app,
         "saved_replies": saved_replies_for_app(mini_app=mini_app),
         "form": form,
-        "console_nav": console_nav(mini_app=mini_app, path=request.path),
+        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
     }
     return render(request, "reports/saved_replies.html", context, status=status)
 
@@ -598,7 +598,7 @@ def saved_reply_edit(request: HttpRequest, app_slug: str, saved_reply_id: int) -
         "mini_app": mini_app,
         "saved_reply": saved,
         "form": form,
-        "console_nav": console_nav(mini_app=mini_app, path=request.path),
+        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
     }
     return render(request, "reports/saved_reply_edit.html", context, status=status)
 
