@@ -10,6 +10,7 @@ from .app_settings.services import support_email_verification_send
 from .forms import validate_display_name
 from .models import (
     AppEvent,
+    DismissReason,
     Invitation,
     IssueType,
     Membership,
@@ -240,13 +241,17 @@ class ReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def resolve_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._handle_selected(request, queryset, Status.RESOLVED, done="Resolved")
 
-    @admin.action(description="Dismiss selected pending reports")
+    @admin.action(description="Dismiss selected pending reports as spam or abuse")
     def dismiss_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._handle_selected(request, queryset, Status.DISMISSED, done="Dismissed")
+        # The installation's moderation tool: spam is what an admin dismisses in bulk.
+        spam = services.Dismissal(reason=DismissReason.SPAM)
+        self._handle_selected(request, queryset, Status.DISMISSED, done="Dismissed", dismissal=spam)
 
-    def _handle_selected(self, request, queryset, status: str, *, done: str) -> None:
+    def _handle_selected(self, request, queryset, status: str, *, done: str, dismissal=None):
         reports = queryset.select_related("handled_by")
-        result = services.reports_bulk_handle(reports=reports, actor=request.user, status=status)
+        result = services.reports_bulk_handle(
+            reports=reports, actor=request.user, status=status, dismissal=dismissal
+        )
         bulk_result_message(self, request, result, done=done, noun="report")
 
 

@@ -134,6 +134,7 @@ def issue_type_choices() -> list:
 
 
 PAST_DUE_CHOICES = [("true", "Past due only"), ("false", "Not past due")]
+REPORTER_REPLIED_CHOICES = [("true", "Reporter replied (not answered yet)")]
 
 
 class UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
@@ -183,6 +184,12 @@ class ReportFilter(django_filters.FilterSet):
     )
     past_due = django_filters.ChoiceFilter(
         label="Past due", choices=PAST_DUE_CHOICES, empty_label="Any", method="filter_past_due"
+    )
+    reporter_replied = django_filters.ChoiceFilter(
+        label="Reporter replied",
+        choices=REPORTER_REPLIED_CHOICES,
+        empty_label="Any",
+        method="filter_reporter_replied",
     )
     reported_from = django_filters.DateFilter(
         label="From", method="filter_reported_from", widget=forms.DateInput(attrs={"type": "date"})
@@ -245,6 +252,9 @@ class ReportFilter(django_filters.FilterSet):
 
     def filter_past_due(self, queryset, name, value):
         return queryset.filter(past_due_at__isnull=value != "true")
+
+    def filter_reporter_replied(self, queryset, name, value):
+        return queryset.filter(reporter_replied_at__isnull=False)
 
     def filter_reported_from(self, queryset, name, value):
         # Days are the viewer's days: midnight in their timezone (see the timezone middleware).

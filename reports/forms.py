@@ -9,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .middleware import timezone_names
+from .models import DismissReason
 from .screenshots import MAX_BYTES, MAX_SCREENSHOTS, image_process, images_total_pixels_check
+from .services import Dismissal
 
 REPORT_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{1,16}$")
 
@@ -58,9 +60,76 @@ class ReportActionForm(forms.Form):
         },
     )
 
+    reply = forms.CharField(
+        label="Reply to reporter",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "max_length": "A reply can be at most 5,000 characters (you wrote %(show_value)d)."
+        },
+    )
+    reason = forms.ChoiceField(
+        label="Reason for dismissing",
+        required=False,
+        choices=[("", "Choose a reason")] + DismissReason.choices,
+        error_messages={"invalid_choice": "Choose a reason from the list."},
+    )
+    duplicate_of = forms.CharField(
+        label="ID of the report this one duplicates",
+        required=False,
+        max_length=16,
+        error_messages={"max_length": "A report ID has 10 characters."},
+    )
+    reason_text = forms.CharField(
+        label="The reason, in your words",
+        required=False,
+        max_length=500,
+        error_messages={"max_length": "The reason can be at most 500 characters."},
+    )
+
+    def __init__(self, *args, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.action = action
+
     def clean_notes(self) -> str:
         # Line endings differ between browsers; trailing blank space is never meaningful.
         return self.cleaned_data["notes"].replace("\r\n", "\n").rstrip()
+
+    def clean_reply(self) -> str:
+        reply = self.cleaned_data["reply"].replace("\r\n", "\n").strip()
+        if self.action == "reply" and not reply:
+            raise ValidationError("Write the reply before sending it.", code="required")
+        return reply
+
+    def clean_duplicate_of(self) -> str:
+        value = self.cleaned_data["duplicate_of"].strip().upper()
+        if value and not REPORT_ID_SHAPE.match(value):
+            raise ValidationError("A report ID has letters and digits only.", code="invalid")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if self.action != "dismiss":
+            return data
+        reason = data.get("reason")
+        if not reason and "reason" not in self.errors:
+            self.add_error("reason", "Choose why you dismiss this report: the reporter is told.")
+        elif reason == DismissReason.DUPLICATE and not data.get("duplicate_of"):
+            if "duplicate_of" not in self.errors:
+                self.add_error("duplicate_of", "Give the ID of the report this one duplicates.")
+        elif reason == DismissReason.OTHER and not data.get("reason_text", "").strip():
+            self.add_error("reason_text", "Write the reason: the reporter reads it.")
+        return data
+
+    @property
+    def dismissal(self) -> Dismissal:
+        data = self.cleaned_data
+        return Dismissal(
+            reason=data["reason"],
+            text=data.get("reason_text", ""),
+            duplicate_of=data.get("duplicate_of", ""),
+        )
 
 
 class ReportIdsField(forms.Field):
@@ -91,8 +160,20 @@ class BulkActionForm(forms.Form):
         error_messages={"max_length": "The note can be at most 5,000 characters."},
     )
 
+    reason = forms.ChoiceField(
+        label="Reason for dismissing (told to the reporters)",
+        required=False,
+        # Duplicate needs one report's ID and Other its own words: not for many at once.
+        choices=[("", "Choose a reason")]
+        + [c for c in DismissReason.choices if c[0] not in ("duplicate", "other")],
+        error_messages={"invalid_choice": "Choose a reason from the list."},
+    )
+
     def clean(self):
         data = super().clean()
+        missing = data.get("action") == "dismiss" and not data.get("reason")
+        if missing and "reason" not in self.errors:
+            self.add_error("reason", "Choose why you dismiss these reports: each reporter is told.")
         if not data.get("selected") and not data.get("all_matching"):
             raise forms.ValidationError(
                 "Select at least one report, or choose all reports matching the search and filters."
@@ -191,4 +272,40 @@ class NotificationPreferencesForm(forms.Form):
         label="E-mail me a daily digest of reports due within 12 hours",
         help_text="Pending reports whose deadline is less than 12 hours away, once a day.",
         required=False,
+    )
+
+
+class SavedReplyForm(forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=100,
+        validators=[validate_display_name],
+        error_messages={
+            "required": "Give the saved reply a title, to find it in the list.",
+            "max_length": "A title can be at most 100 characters.",
+        },
+    )
+    body = forms.CharField(
+        label="Reply text",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="{report_id}, {issue_type} and {app_name} are filled in from the report "
+        "when you insert the reply.",
+        error_messages={
+            "required": "Write the text of the reply.",
+            "max_length": "A reply can be at most 5,000 characters (you wrote %(show_value)d).",
+        },
+    )
+
+    def clean_body(self) -> str:
+        return self.cleaned_data["body"].replace("\r\n", "\n").strip()
+
+
+class InsertSavedReplyForm(forms.Form):
+    saved_reply = forms.IntegerField(
+        label="Saved reply",
+        error_messages={
+            "required": "Choose a saved reply to insert.",
+            "invalid": "Choose a saved reply to insert.",
+        },
     )

@@ -46,6 +46,16 @@ class Status(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+class DismissReason(models.TextChoices):
+    # Told to the reporter in their language (the labels are in the message catalogues).
+    NOT_REPRODUCIBLE = "not_reproducible", "Not reproducible"
+    NOT_THIS_APP = "not_this_app", "Not about this mini app"
+    DUPLICATE = "duplicate", "Duplicate of another report"
+    SPAM = "spam", "Spam or abuse"
+    NOT_ENOUGH_INFORMATION = "not_enough_information", "Not enough information"
+    OTHER = "other", "Other"
+
+
 class MemberRole(models.TextChoices):
     # Everything, plus the team, the app's settings, secrets, webhooks and API keys.
     OWNER = "owner", "Owner"
@@ -243,6 +253,19 @@ class Report(models.Model):
     # Reminder e-mails already sent for this report, so a retried task never sends twice.
     past_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What the reporter's e-mails are written in (their language at submission, their zone).
+    reporter_language = models.CharField(max_length=10, blank=True, editable=False)
+    reporter_timezone = models.CharField(max_length=64, blank=True, editable=False)
+    # Why a dismissed report was dismissed, as the reporter is told. Empty for a report that is
+    # not dismissed, and for one dismissed on appeal (the appeal's reply says why).
+    dismiss_reason = models.CharField(max_length=30, choices=DismissReason.choices, blank=True)
+    dismiss_reason_text = models.CharField(
+        "reason, in the team's words", max_length=500, blank=True
+    )
+    duplicate_of = models.CharField("duplicate of report", max_length=16, blank=True)
+    # The reporter added information the team has not answered yet (a reply, a decision or a
+    # reopen clears it): the list's "Reporter replied" flag and filter.
+    reporter_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -274,6 +297,20 @@ class Report(models.Model):
                 name="report_handled_at_matches_status",
             ),
             models.CheckConstraint(condition=Q(due_at__gt=F("created_at")), name="report_due"),
+            models.CheckConstraint(
+                condition=Q(dismiss_reason="")
+                | Q(status=Status.DISMISSED, dismiss_reason__in=DismissReason.values),
+                name="report_dismiss_reason_when_dismissed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(dismiss_reason=DismissReason.OTHER) | ~Q(dismiss_reason_text=""),
+                name="report_other_reason_has_text",
+            ),
+            models.CheckConstraint(
+                condition=Q(dismiss_reason=DismissReason.DUPLICATE, duplicate_of__gt="")
+                | (~Q(dismiss_reason=DismissReason.DUPLICATE) & Q(duplicate_of="")),
+                name="report_duplicate_names_report",
+            ),
             models.UniqueConstraint(fields=["report_id"], name="report_id_unique"),
             models.UniqueConstraint(
                 fields=["mini_app", "submission_key"],
@@ -347,6 +384,12 @@ class Report(models.Model):
                 include=["category", "issue_type"],
                 condition=Q(status=Status.PENDING, past_due_at__isnull=False),
                 name="report_app_late",
+            ),
+            # Console list: the "Reporter replied" filter, newest first (few rows at a time).
+            models.Index(
+                fields=["mini_app", "created_at", "id"],
+                condition=Q(reporter_replied_at__isnull=False),
+                name="report_app_reporter_replied",
             ),
         ]
 
@@ -430,11 +473,15 @@ class ReportEvent(models.Model):
         SUPPORT_EMAIL_SHARED = "support_email_shared", "Support e-mail shared with reporter"
         APPEAL_UPHELD = "appeal_upheld", "Appeal upheld"
         APPEAL_OVERTURNED = "appeal_overturned", "Appeal overturned"
+        REPLIED = "replied", "Reply sent to the reporter"
+        INFORMATION_ADDED = "information_added", "Reporter added information"
 
     # What the reporter sees on the status page; the rest is for developers only.
     PUBLIC_KINDS = frozenset(
         {
             Kind.SUBMITTED,
+            Kind.REPLIED,
+            Kind.INFORMATION_ADDED,
             Kind.RESOLVED,
             Kind.DISMISSED,
             Kind.REOPENED,
@@ -760,3 +807,57 @@ class ApiKey(models.Model):
         return (
             self.is_active and self.scope == self.Scope.HANDLE and self.mini_app_id == mini_app_id
         )
+
+
+# --- The conversation with the reporter (issue 13)
+
+
+class AddedScreenshot(ScreenshotFiles):
+    """A screenshot the reporter added from the status page, with the text of that addition
+    (its ReportEvent of kind information_added)."""
+
+    FOLDER = "added-screenshots"
+
+    event = models.ForeignKey(ReportEvent, on_delete=models.CASCADE, related_name="screenshots")
+
+    class Meta:
+        ordering = ["event", "position"]
+
+    def __str__(self) -> str:
+        return f"Added screenshot {self.position + 1} of event {self.event_id}"
+
+
+# Placeholders a saved reply may hold, filled in from the report when it is inserted.
+SAVED_REPLY_PLACEHOLDERS = ("{report_id}", "{issue_type}", "{app_name}")
+
+
+class SavedReply(models.Model):
+    """A mini app's canned reply, inserted into the panel's reply box and edited there."""
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            # Also the index of the list: an app's saved replies by title.
+            models.UniqueConstraint(fields=["mini_app", "title"], name="saved_reply_title_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def filled(self, report: Report) -> str:
+        """The body with the placeholders filled in; any other brace stays as written."""
+        values = {
+            "{report_id}": report.report_id,
+            "{issue_type}": report.issue_type.name,
+            "{app_name}": report.mini_app.name,
+        }
+        text = self.body
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, value)
+        return text

@@ -22,7 +22,16 @@ from .filters import (
     with_sort_flags,
 )
 from .hooks import CONSOLE_NAV_LINKS, REPORT_STATUS_BOXES, NavLink
-from .models import MemberRole, MiniApp, Report, ReportEvent, Screenshot, new_access_key
+from .models import (
+    AddedScreenshot,
+    MemberRole,
+    MiniApp,
+    Report,
+    ReportEvent,
+    SavedReply,
+    Screenshot,
+    new_access_key,
+)
 from .search import word_search_rows
 
 PAGE_SIZE = 50
@@ -236,7 +245,8 @@ def report_history(*, report: Report, oldest_first: bool = False) -> list[Report
     """The report's history with the author of each line: newest first for the report panel,
     oldest first for the appeal panel (read as the story leading to the appeal)."""
     order = ("created_at", "id") if oldest_first else ("-created_at", "-id")
-    return list(report.events.select_related("actor").order_by(*order))
+    events = report.events.select_related("actor").prefetch_related("screenshots")
+    return list(events.order_by(*order))
 
 
 def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: int) -> Screenshot:
@@ -246,6 +256,32 @@ def screenshot_for_member(*, mini_app: MiniApp, report_id: str, screenshot_id: i
         )
     except Screenshot.DoesNotExist:
         raise Http404("No such screenshot.") from None
+
+
+def added_screenshot_for_member(
+    *, mini_app: MiniApp, report_id: str, screenshot_id: int
+) -> AddedScreenshot:
+    """A screenshot the reporter added to a report of this app; 404 for any other."""
+    try:
+        return AddedScreenshot.objects.get(
+            pk=screenshot_id,
+            event__report__mini_app=mini_app,
+            event__report__report_id=report_id.upper(),
+        )
+    except AddedScreenshot.DoesNotExist:
+        raise Http404("No such screenshot.") from None
+
+
+def saved_replies_for_app(*, mini_app: MiniApp) -> list[SavedReply]:
+    return list(SavedReply.objects.filter(mini_app=mini_app).order_by("title", "id"))
+
+
+def saved_reply_for_member(*, mini_app: MiniApp, saved_reply_id: int) -> SavedReply:
+    """One of the app's saved replies; 404 for another app's or none."""
+    try:
+        return SavedReply.objects.get(pk=saved_reply_id, mini_app=mini_app)
+    except SavedReply.DoesNotExist:
+        raise Http404("No such saved reply.") from None
 
 
 # --- Bulk actions
@@ -293,6 +329,7 @@ def console_nav(*, mini_app: MiniApp, user: AbstractBaseUser, path: str) -> Cons
 
     links = [link("User reports", "reports:report_list", "/reports/")]
     links += [provider(mini_app=mini_app, path=path) for provider in CONSOLE_NAV_LINKS]
+    links.append(link("Saved replies", "reports:saved_replies", "/saved-replies/"))
     links.append(link("Team", "reports:team", "/team/"))
     links.append(link("Integration", "reports:integration", "/integration/"))
     if mini_app.member_is_owner:

@@ -29,13 +29,16 @@ from .models import (
     ApiKey,
     AppEvent,
     Category,
+    DismissReason,
     IssueType,
     MiniApp,
     Report,
     ReportEvent,
+    SavedReply,
     Screenshot,
     Status,
 )
+from .reporter_mail import reporter_email_enqueue
 from .roles import HANDLING_ROLES, api_key_handle_require, role_require
 from .screenshots import (
     ProcessedImage,
@@ -97,6 +100,8 @@ def report_submit(
     data: ReportInput,
     now: datetime | None = None,
     also: Callable[[Report], object] | None = None,
+    reporter_language: str = "",
+    reporter_timezone: str = "",
 ) -> Report:
     """File a report with its screenshots and its "received" event, all or nothing.
 
@@ -122,6 +127,7 @@ def report_submit(
                     created_at=created_at,
                     stored_files=stored_files,
                     also=also,
+                    reporter=(reporter_language[:10], reporter_timezone[:64]),
                 )
         except IntegrityError:
             # Another submission with the same key filed first: answer with its report.
@@ -143,7 +149,7 @@ def report_submit(
 
 
 @transaction.atomic
-def _create_report(*, mini_app, data, created_at, stored_files, also) -> Report:
+def _create_report(*, mini_app, data, created_at, stored_files, also, reporter) -> Report:
     report = Report.objects.create(
         mini_app=mini_app,
         category=data.category,
@@ -157,6 +163,8 @@ def _create_report(*, mini_app, data, created_at, stored_files, also) -> Report:
         due_at=Report.due_from(created_at),
         submission_key=data.submission_key,
         submission_fingerprint=data.submission_fingerprint,
+        reporter_language=reporter[0],
+        reporter_timezone=reporter[1],
     )
     for position, image in enumerate(data.screenshots):
         screenshot_store(
@@ -244,6 +252,56 @@ def _via(api_key: ApiKey | None) -> dict:
     return {"api_key": api_key.prefix, "api_key_name": api_key.name} if api_key else {}
 
 
+REPLY_MAX_LENGTH = 5000
+REASON_TEXT_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    """Why a report is dismissed, as the reporter is told: one of DismissReason, with the
+    other report's ID for a duplicate, or the team's own words for Other."""
+
+    reason: str
+    text: str = ""
+    duplicate_of: str = ""
+
+
+def _reply_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").strip()
+    if len(text) > REPLY_MAX_LENGTH:
+        raise ReportRuleError(f"A reply can be at most {REPLY_MAX_LENGTH:,} characters.")
+    return text
+
+
+def _dismissal_fields(report: Report, dismissal: Dismissal | None) -> dict:
+    """The report's reason columns for this dismissal; ReportRuleError if it is not one."""
+    if dismissal is None or dismissal.reason not in DismissReason.values:
+        raise ReportRuleError("Choose why the report is dismissed: the reporter is told.")
+    text = dismissal.text.strip() if dismissal.reason == DismissReason.OTHER else ""
+    if dismissal.reason == DismissReason.OTHER and not text:
+        raise ReportRuleError("Write the reason for Other: the reporter reads it.")
+    if len(text) > REASON_TEXT_MAX_LENGTH:
+        raise ReportRuleError(f"The reason can be at most {REASON_TEXT_MAX_LENGTH} characters.")
+    duplicate_of = ""
+    if dismissal.reason == DismissReason.DUPLICATE:
+        duplicate_of = dismissal.duplicate_of.strip().upper()
+        if not duplicate_of:
+            raise ReportRuleError("Give the ID of the report this one duplicates.")
+        if duplicate_of == report.report_id:
+            raise ReportRuleError("A report cannot be a duplicate of itself.")
+        same_app = Report.objects.filter(mini_app_id=report.mini_app_id, report_id=duplicate_of)
+        if not duplicate_of.isalnum() or not same_app.exists():
+            raise ReportRuleError(
+                f"{duplicate_of[:16]} is not a report of this mini app. "
+                "Give the ID of the report this one duplicates."
+            )
+    return {
+        "dismiss_reason": dismissal.reason,
+        "dismiss_reason_text": text,
+        "duplicate_of": duplicate_of,
+    }
+
+
 def _handle(
     *,
     report: Report,
@@ -253,11 +311,22 @@ def _handle(
     notes: str | None,
     expected_version,
     api_key: ApiKey | None = None,
+    reply: str = "",
+    dismissal: Dismissal | None = None,
 ) -> Report:
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     api_key_handle_require(api_key=api_key, mini_app_id=report.mini_app_id)
+    reply = _reply_text(reply)
     now = timezone.now()
-    changes = {"status": status, "handled_at": now, "handled_by": actor}
+    # A decision answers what the reporter added: the list stops flagging it.
+    changes = {
+        "status": status,
+        "handled_at": now,
+        "handled_by": actor,
+        "reporter_replied_at": None,
+    }
+    if status == Status.DISMISSED:
+        changes.update(_dismissal_fields(report, dismissal))
     if notes is not None:
         changes["notes"] = notes
     with transaction.atomic():
@@ -272,10 +341,57 @@ def _handle(
             report_event_record(
                 current, Kind.NOTES_EDITED, actor, now, notes=notes, **_via(api_key)
             )
+        reason = {k: v for k, v in changes.items() if k in _REASON_FIELDS and v}
         report_event_record(
-            current, kind, actor, now, status=status, late=current.is_past_due, **_via(api_key)
+            current,
+            kind,
+            actor,
+            now,
+            status=status,
+            late=current.is_past_due,
+            **reason,
+            **_via(api_key),
+        )
+        if reply:
+            report_event_record(current, Kind.REPLIED, actor, now, text=reply, **_via(api_key))
+        # One e-mail tells the decision, its reason and the reply; once per decision, whatever
+        # retries (the version is the decision's own).
+        reporter_email_enqueue(
+            report=current,
+            template="reports/email/reporter_decision",
+            dedupe_key=f"reports:decision:{current.pk}:{current.version}",
+            reply=reply,
+            decided_at=now,
         )
     return current
+
+
+_REASON_FIELDS = ("dismiss_reason", "dismiss_reason_text", "duplicate_of")
+_REASON_CLEARED = dict.fromkeys(_REASON_FIELDS, "")
+
+
+def report_reply(
+    *, report: Report, actor: AbstractBaseUser | None, text: str, now: datetime | None = None
+) -> ReportEvent:
+    """Write to the reporter: a public line of the history, shown on the status page with the
+    app's name and e-mailed to the contact address. A reply is never edited; another follows."""
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    text = _reply_text(text)
+    if not text:
+        raise ReportRuleError("Write the reply before sending it.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = report_event_record(report, Kind.REPLIED, actor, now, text=text)
+        # Answered: the list stops flagging what the reporter added.
+        Report.objects.filter(pk=report.pk).update(reporter_replied_at=None)
+        reporter_email_enqueue(
+            report=report,
+            template="reports/email/reporter_reply",
+            dedupe_key=f"reports:reply:{event.pk}",
+            reply=text,
+            replied_at=now,
+        )
+    return event
 
 
 def report_handle(
@@ -286,8 +402,14 @@ def report_handle(
     notes: str | None = None,
     expected_version: int | None = None,
     api_key: ApiKey | None = None,
+    reply: str = "",
+    dismissal: Dismissal | None = None,
 ) -> Report:
-    """Resolve or dismiss (`status`) a pending report; notes typed with it are saved with it."""
+    """Resolve or dismiss (`status`) a pending report; notes typed with it are saved with it.
+
+    A dismissal needs its reason (`dismissal`, ReportRuleError without one): the reporter is
+    told it, in their language, on the status page and in the decision e-mail, which also
+    carries `reply` if one is written."""
     return _handle(
         report=report,
         actor=actor,
@@ -296,6 +418,8 @@ def report_handle(
         notes=notes,
         expected_version=expected_version,
         api_key=api_key,
+        reply=reply,
+        dismissal=dismissal,
     )
 
 
@@ -323,7 +447,13 @@ def report_reopen(
             current = _change(
                 report=report,
                 expected_version=expected_version,
-                changes={"status": Status.PENDING, "handled_at": None, "handled_by": None},
+                changes={
+                    "status": Status.PENDING,
+                    "handled_at": None,
+                    "handled_by": None,
+                    "reporter_replied_at": None,
+                    **_REASON_CLEARED,
+                },
                 allowed_from=[Status.RESOLVED, Status.DISMISSED],
             )
         except ReportConflict as conflict:
@@ -333,6 +463,11 @@ def report_reopen(
                 ) from None
             raise
         report_event_record(current, Kind.REOPENED, actor, now, previous_status=report.status)
+        reporter_email_enqueue(
+            report=current,
+            template="reports/email/reporter_reopened",
+            dedupe_key=f"reports:reopened:{current.pk}:{current.version}",
+        )
         if notes is not None:
             current = _change(
                 report=current,
@@ -461,6 +596,8 @@ def report_decision_change(
                     "status": status,
                     "handled_at": now if handled else None,
                     "handled_by": actor if handled else None,
+                    # Dismissed on appeal: the appeal's reply, e-mailed with it, says why.
+                    **_REASON_CLEARED,
                 },
                 allowed_from=[s for s in (Status.RESOLVED, Status.DISMISSED) if s != status],
             )
@@ -540,7 +677,12 @@ def note_appended(notes: str, note: str) -> str:
 
 
 def reports_bulk_handle(
-    *, reports: Iterable[Report], actor: AbstractBaseUser | None, status: str, note: str = ""
+    *,
+    reports: Iterable[Report],
+    actor: AbstractBaseUser | None,
+    status: str,
+    note: str = "",
+    dismissal: Dismissal | None = None,
 ) -> BulkResult:
     """Resolve or dismiss many reports, each through report_handle (its own history lines,
     its own check that nobody changed it since it was read)."""
@@ -552,6 +694,39 @@ def reports_bulk_handle(
             status=status,
             notes=note_appended(report.notes, note) if note else None,
             expected_version=report.version,
+            dismissal=dismissal,
         ),
         report_id=lambda report: report.report_id,
     )
+
+
+# --- Saved replies
+
+
+def saved_reply_save(
+    *,
+    mini_app: MiniApp,
+    actor: AbstractBaseUser | None,
+    title: str,
+    body: str,
+    saved_reply: SavedReply | None = None,
+) -> SavedReply:
+    """Create a saved reply of the app, or change one (owners and handlers)."""
+    role_require(actor=actor, mini_app_id=mini_app.pk, roles=HANDLING_ROLES)
+    reply = saved_reply or SavedReply(mini_app=mini_app)
+    if reply.mini_app_id != mini_app.pk:
+        raise ReportRuleError("This saved reply belongs to another mini app.")
+    reply.title, reply.body, reply.updated_at = title, body, timezone.now()
+    try:
+        with transaction.atomic():
+            reply.save()
+    except IntegrityError:
+        raise ReportRuleError(
+            "A saved reply with this title exists already: choose another title."
+        ) from None
+    return reply
+
+
+def saved_reply_delete(*, saved_reply: SavedReply, actor: AbstractBaseUser | None) -> None:
+    role_require(actor=actor, mini_app_id=saved_reply.mini_app_id, roles=HANDLING_ROLES)
+    saved_reply.delete()

@@ -16,6 +16,17 @@ urlpatterns = [
     ),
     path("<slug:app_slug>/integration/keys/", include("reports.api_keys.urls")),
     path("<slug:app_slug>/reports/bulk/", views.reports_bulk, name="reports_bulk"),
+    path("<slug:app_slug>/saved-replies/", views.saved_replies, name="saved_replies"),
+    path(
+        "<slug:app_slug>/saved-replies/<int:saved_reply_id>/",
+        views.saved_reply_edit,
+        name="saved_reply_edit",
+    ),
+    path(
+        "<slug:app_slug>/saved-replies/<int:saved_reply_id>/delete/",
+        views.saved_reply_remove,
+        name="saved_reply_delete",
+    ),
     path("<slug:app_slug>/reports/export.csv", views.reports_export, name="reports_export"),
     path(
         "<slug:app_slug>/reports/<slug:report_id>/",
@@ -27,6 +38,18 @@ urlpatterns = [
         views.report_action,
         {"action": "notes"},
         name="report_notes",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/reply/",
+        views.report_action,
+        {"action": "reply"},
+        name="report_reply",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/insert-reply/",
+        views.report_action,
+        {"action": "insert"},
+        name="report_insert_reply",
     ),
     path(
         "<slug:app_slug>/reports/<slug:report_id>/resolve/",
@@ -51,6 +74,12 @@ urlpatterns = [
         views.screenshot,
         {"thumbnail": False},
         name="screenshot",
+    ),
+    path(
+        "<slug:app_slug>/reports/<slug:report_id>/added/<int:screenshot_id>/",
+        views.added_screenshot,
+        {"thumbnail": False},
+        name="added_screenshot",
     ),
     path(
         "<slug:app_slug>/reports/<slug:report_id>/screenshots/<int:screenshot_id>/thumbnail/",

@@ -24,13 +24,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .export import export_csv_lines, reports_for_export
 from .filters import SORT_COLUMNS, SORT_LABELS
-from .forms import BulkActionForm, NotificationPreferencesForm, ReportActionForm, TimezoneForm
+from .forms import (
+    BulkActionForm,
+    InsertSavedReplyForm,
+    NotificationPreferencesForm,
+    ReportActionForm,
+    SavedReplyForm,
+    TimezoneForm,
+)
 from .middleware import TIMEZONE_COOKIE
 from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
 from .reminders import membership_notifications_set
 from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
+    added_screenshot_for_member,
     console_nav,
     mini_app_for_member,
     mini_apps_for_user,
@@ -39,18 +47,24 @@ from .selectors import (
     report_screenshots,
     reports_for_bulk,
     reports_page,
+    saved_replies_for_app,
+    saved_reply_for_member,
     screenshot_for_member,
     with_deadlines,
 )
 from .services import (
     BULK_LIMIT,
+    Dismissal,
     ReportConflict,
     ReportRuleError,
     report_dismiss,
     report_notes_edit,
     report_reopen,
+    report_reply,
     report_resolve,
     reports_bulk_handle,
+    saved_reply_delete,
+    saved_reply_save,
 )
 
 LIST_TEMPLATE = "reports/report_list.html"
@@ -176,6 +190,7 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("ordering",)),
         "sort_labels": SORT_LABELS,
         "bulk_limit": BULK_LIMIT,
+        "bulk_reasons": [c for c in BulkActionForm.base_fields["reason"].choices if c[0]],
         "statuses": Status,
         **_list_links(request.GET, page),
         **_timezone_context(request),
@@ -213,6 +228,9 @@ def _panel(
         "report": report,
         "screenshots": screenshots,
         "history": report_history(report=report),
+        "saved_replies": saved_replies_for_app(mini_app=mini_app)
+        if mini_app.member_can_handle
+        else [],
         "form": form,
         "message": message,
         "error": error,
@@ -243,21 +261,38 @@ def report_detail(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
 
 ACTION_MESSAGES = {
     "notes": "Notes saved.",
+    "reply": "Reply sent to the reporter.",
     "resolve": "Report resolved.",
     "dismiss": "Report dismissed.",
     "reopen": "Report reopened: it is pending again.",
 }
 
 
-def _apply(action: str, report: Report, actor, version: int, notes: str) -> Report:
-    """Call the service for a panel button; the notes typed beside it are never dropped."""
+def _apply(action: str, report: Report, actor, form: ReportActionForm) -> None:
+    """Call the service for a panel button; the notes typed beside it are never dropped
+    (a reply alone leaves them in the editor, unsaved)."""
+    version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
+    reply = form.cleaned_data["reply"]
     changed_notes = notes if notes != report.notes else None
     if action == "notes":
-        return report_notes_edit(report=report, actor=actor, notes=notes, expected_version=version)
-    if action in ("resolve", "dismiss"):
-        service = report_resolve if action == "resolve" else report_dismiss
-        return service(report=report, actor=actor, notes=changed_notes, expected_version=version)
-    return report_reopen(report=report, actor=actor, notes=changed_notes, expected_version=version)
+        report_notes_edit(report=report, actor=actor, notes=notes, expected_version=version)
+    elif action == "reply":
+        report_reply(report=report, actor=actor, text=reply)
+    elif action == "resolve":
+        report_resolve(
+            report=report, actor=actor, notes=changed_notes, expected_version=version, reply=reply
+        )
+    elif action == "dismiss":
+        report_dismiss(
+            report=report,
+            actor=actor,
+            dismissal=form.dismissal,
+            notes=changed_notes,
+            expected_version=version,
+            reply=reply,
+        )
+    else:
+        report_reopen(report=report, actor=actor, notes=changed_notes, expected_version=version)
 
 
 def _change_conflict_message(history: list[ReportEvent]) -> str:
@@ -277,22 +312,32 @@ def _change_conflict_message(history: list[ReportEvent]) -> str:
 def report_action(request: HttpRequest, app_slug: str, report_id: str, action: str):
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     report = report_for_member(mini_app=mini_app, report_id=report_id)
-    form = ReportActionForm(request.POST)
+    form = ReportActionForm(request.POST, action=action)
     if not form.is_valid():
         return _panel(request, mini_app, report, form=form, status=422)
-    version, notes = form.cleaned_data["version"], form.cleaned_data["notes"]
+    notes = form.cleaned_data["notes"]
+    if action == "insert":
+        return _insert_saved_reply(request, mini_app, report, form)
     if action == "notes" and notes == report.notes:
         return _panel(request, mini_app, report, message="The notes have not changed.")
     try:
-        _apply(action, report, request.user, version, notes)
-    except (ReportConflict, ReportRuleError) as problem:
+        _apply(action, report, request.user, form)
+    except ReportRuleError as problem:
+        if action in ("reply", "dismiss"):
+            # The input broke a rule (a duplicate of a report of another app...): the form
+            # is shown again as typed, with the reason.
+            form.add_error(None, str(problem))
+            return _panel(request, mini_app, report, form=form, status=422)
+        current = report_for_member(mini_app=mini_app, report_id=report_id)
+        return _panel(request, mini_app, current, error=str(problem), status=409, changed=True)
+    except ReportConflict as problem:
         current = report_for_member(mini_app=mini_app, report_id=report_id)
         draft = notes if notes != current.notes else None
-        if isinstance(problem, ReportConflict) and (action == "notes" or not current.is_handled):
+        if action == "notes" or not current.is_handled:
             # Not about who handled it: say what changed, and by whom.
             message = _change_conflict_message(report_history(report=current))
         else:
-            message = getattr(problem, "message", str(problem))
+            message = problem.message
         return _panel(
             request,
             mini_app,
@@ -302,11 +347,50 @@ def report_action(request: HttpRequest, app_slug: str, report_id: str, action: s
             status=409,
             changed=True,
         )
-    if not _fragment(request):
+    current = report_for_member(mini_app=mini_app, report_id=report_id)
+    # A reply saves no notes: typed ones stay in the editor, marked as not saved yet.
+    draft = notes if action == "reply" and notes != current.notes else None
+    if not _fragment(request) and draft is None:
         messages.success(request, ACTION_MESSAGES[action])
         return redirect("reports:report_detail", app_slug=mini_app.slug, report_id=report_id)
-    current = report_for_member(mini_app=mini_app, report_id=report_id)
-    return _panel(request, mini_app, current, message=ACTION_MESSAGES[action], changed=True)
+    return _panel(
+        request,
+        mini_app,
+        current,
+        message=ACTION_MESSAGES[action],
+        draft_notes=draft,
+        changed=True,
+    )
+
+
+def _insert_saved_reply(
+    request: HttpRequest, mini_app: MiniApp, report: Report, form: ReportActionForm
+) -> HttpResponse:
+    """Put a saved reply, its placeholders filled in, into the reply box (after what is typed
+    there); nothing is saved or sent, everything typed stays as it was."""
+    choice = InsertSavedReplyForm(request.POST)
+    data = request.POST.copy()
+    message, error, status = "", "", 200
+    if choice.is_valid():
+        saved = saved_reply_for_member(
+            mini_app=mini_app, saved_reply_id=choice.cleaned_data["saved_reply"]
+        )
+        typed = form.cleaned_data["reply"]
+        data["reply"] = f"{typed}\n\n{saved.filled(report)}" if typed else saved.filled(report)
+        message = "Saved reply inserted: edit it if needed, then send it."
+    else:
+        error, status = choice.errors["saved_reply"][0], 422
+    notes = form.cleaned_data["notes"]
+    return _panel(
+        request,
+        mini_app,
+        report,
+        form=ReportActionForm(data),
+        message=message,
+        error=error,
+        draft_notes=notes if notes != report.notes else None,
+        status=status,
+    )
 
 
 @login_required
@@ -316,6 +400,18 @@ def screenshot(
 ) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     shot = screenshot_for_member(
+        mini_app=mini_app, report_id=report_id, screenshot_id=screenshot_id
+    )
+    return screenshot_response(shot, thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def added_screenshot(
+    request: HttpRequest, app_slug: str, report_id: str, screenshot_id: int, thumbnail: bool
+) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    shot = added_screenshot_for_member(
         mini_app=mini_app, report_id=report_id, screenshot_id=screenshot_id
     )
     return screenshot_response(shot, thumbnail=thumbnail)
@@ -348,6 +444,7 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         actor=request.user,
         status=Status.RESOLVED if data["action"] == "resolve" else Status.DISMISSED,
         note=data["note"],
+        dismissal=Dismissal(data["reason"]) if data["action"] == "dismiss" else None,
     )
     done = "Resolved" if data["action"] == "resolve" else "Dismissed"
     handled, conflicts = result.summary(done=done, noun="report")
@@ -447,3 +544,70 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
         ),
     }
     return render(request, "reports/preferences.html", context)
+
+
+# --- Saved replies
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_replies(request: HttpRequest, app_slug: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    form = SavedReplyForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved_reply_save(mini_app=mini_app, actor=request.user, **form.cleaned_data)
+            except ReportRuleError as problem:
+                form.add_error("title", str(problem))
+            else:
+                messages.success(request, "Saved reply added.")
+                return redirect("reports:saved_replies", app_slug=mini_app.slug)
+        status = 422
+    context = {
+        "mini_app": mini_app,
+        "saved_replies": saved_replies_for_app(mini_app=mini_app),
+        "form": form,
+        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
+    }
+    return render(request, "reports/saved_replies.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_reply_edit(request: HttpRequest, app_slug: str, saved_reply_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    saved = saved_reply_for_member(mini_app=mini_app, saved_reply_id=saved_reply_id)
+    initial = {"title": saved.title, "body": saved.body}
+    form = SavedReplyForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved_reply_save(
+                    mini_app=mini_app, actor=request.user, saved_reply=saved, **form.cleaned_data
+                )
+            except ReportRuleError as problem:
+                form.add_error("title", str(problem))
+            else:
+                messages.success(request, "Saved reply changed.")
+                return redirect("reports:saved_replies", app_slug=mini_app.slug)
+        status = 422
+    context = {
+        "mini_app": mini_app,
+        "saved_reply": saved,
+        "form": form,
+        "console_nav": console_nav(mini_app=mini_app, user=request.user, path=request.path),
+    }
+    return render(request, "reports/saved_reply_edit.html", context, status=status)
+
+
+@login_required
+@require_POST
+def saved_reply_remove(request: HttpRequest, app_slug: str, saved_reply_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    saved = saved_reply_for_member(mini_app=mini_app, saved_reply_id=saved_reply_id)
+    saved_reply_delete(saved_reply=saved, actor=request.user)
+    messages.success(request, f"Saved reply “{saved.title}” deleted.")
+    return redirect("reports:saved_replies", app_slug=mini_app.slug)

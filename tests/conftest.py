@@ -223,9 +223,15 @@ def make_report(mini_app) -> Callable[..., Report]:
     def make(category: str = Category.EXPERIENCE, app: MiniApp | None = None, **fields):
         values = {**REPORT_DEFAULTS[category], **fields}
         now = values.pop("now", None)
+        reporter = {
+            k: values.pop(k) for k in ("reporter_language", "reporter_timezone") if k in values
+        }
         values["issue_type"] = issue_type(values["issue_type"])
         return report_submit(
-            mini_app=app or mini_app, data=ReportInput(category=category, **values), now=now
+            mini_app=app or mini_app,
+            data=ReportInput(category=category, **values),
+            now=now,
+            **reporter,
         )
 
     return make

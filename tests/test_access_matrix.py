@@ -26,10 +26,13 @@ from reports.models import (
     Membership,
     MiniApp,
     Report,
+    ReportEvent,
+    SavedReply,
 )
-from reports.services import report_dismiss, report_resolve
+from reports.services import Dismissal, report_dismiss, report_resolve
 from reports.team.services import token_hash
 from tests.tickets.api_client import signed_headers
+from tickets.services import report_information_add
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +54,7 @@ SIGNED_IN = (*MEMBERS, "outsider", "staff")
 DETAILS = "Acme tenant data marker 7QX"  # only in acme's report: its details
 REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
+SAVED_TITLE = "Acme saved reply marker 5RT"
 INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdef"
 
 
@@ -140,6 +144,11 @@ def _report_state(w) -> tuple:
     )
 
 
+def _report_history_state(w) -> tuple:
+    # A reply changes no column of the report: its history line (and e-mail) is the change.
+    return _report_state(w), ReportEvent.objects.filter(report__mini_app=w.app).count()
+
+
 def _notification_state(w) -> tuple:
     return tuple(
         Membership.objects.filter(mini_app=w.app)
@@ -185,9 +194,14 @@ def _action(name: str, report_attr: str, member: Expect = Expect(302, "/console/
         name=name,
         method="post",
         path=lambda w: _rv(name, "acme", getattr(w, report_attr).report_id),
-        data=lambda w: {"version": getattr(w, report_attr).version, "notes": "Member's note."},
+        data=lambda w: {
+            "version": getattr(w, report_attr).version,
+            "notes": "Member's note.",
+            "reply": "Member's reply.",
+            "reason": "not_reproducible",
+        },
         expect=handling(member),
-        mutates=_report_state,
+        mutates=_report_history_state,
     )
 
 
@@ -228,6 +242,18 @@ ROWS = [
     _action("reports:report_notes", "pending"),
     _action("reports:report_resolve", "pending"),
     _action("reports:report_dismiss", "pending"),
+    # Its notes are not saved by a reply: the panel shows them again as not saved yet.
+    _action("reports:report_reply", "pending", member=OK),
+    # Fills the reply box and changes nothing, for anyone (so no `mutates`): the panel again,
+    # with the reply inserted; tests/reports/test_saved_replies.py checks nothing is stored.
+    Row(
+        "report_insert_reply",
+        "reports:report_insert_reply",
+        method="post",
+        path=lambda w: _rv("reports:report_insert_reply", "acme", w.pending.report_id),
+        data=lambda w: {"version": w.pending.version, "saved_reply": w.saved_reply.pk},
+        expect=console(OK),  # a viewer too: it changes nothing
+    ),
     _action("reports:report_reopen", "handled"),
     Row(
         "reports_bulk",
@@ -255,6 +281,45 @@ ROWS = [
         "reports:screenshot_thumbnail",
         path=lambda w: _rv("reports:screenshot_thumbnail", "acme", w.pending.report_id, w.shot.pk),
         expect=console(IMAGE),
+    ),
+    Row(
+        "console_added_screenshot",
+        "reports:added_screenshot",
+        path=lambda w: _rv(
+            "reports:added_screenshot", "acme", w.pending.report_id, w.added_shot.pk
+        ),
+        expect=console(IMAGE),
+    ),
+    Row(
+        "saved_replies",
+        "reports:saved_replies",
+        path=lambda w: _rv("reports:saved_replies", "acme"),
+        marker=lambda w: SAVED_TITLE,
+        expect=console(OK),
+    ),
+    Row(
+        "saved_reply_add",
+        "reports:saved_replies",
+        method="post",
+        path=lambda w: _rv("reports:saved_replies", "acme"),
+        data=lambda w: {"title": "Member's saved reply", "body": "Hello {report_id}"},
+        mutates=lambda w: SavedReply.objects.count(),
+        expect=handling(Expect(302, "/console/acme/saved-replies/")),
+    ),
+    Row(
+        "saved_reply_edit",
+        "reports:saved_reply_edit",
+        path=lambda w: _rv("reports:saved_reply_edit", "acme", w.saved_reply.pk),
+        marker=lambda w: SAVED_TITLE,
+        expect=console(OK),
+    ),
+    Row(
+        "saved_reply_delete",
+        "reports:saved_reply_delete",
+        method="post",
+        path=lambda w: _rv("reports:saved_reply_delete", "acme", w.saved_reply.pk),
+        mutates=lambda w: SavedReply.objects.count(),
+        expect=handling(Expect(302, "/console/acme/saved-replies/")),
     ),
     Row(
         "timezone_picker",
@@ -581,6 +646,17 @@ ROWS = [
         expect=keyed(IMAGE),
     ),
     Row(
+        "add_information",
+        "tickets:report_add_information",
+        method="post",
+        key_of=lambda w: w.pending,
+        path=lambda w: _rv("tickets:report_add_information", "acme", w.pending.report_id),
+        data=lambda w: {"text": "The reporter adds this."},
+        marker=lambda w: w.pending.report_id,
+        mutates=lambda w: w.pending.events.filter(kind="information_added").count(),
+        expect=keyed(Expect(302, "/help/acme/tickets/")),
+    ),
+    Row(
         "appeal_form",
         "appeals:appeal_new",
         key_of=lambda w: w.handled,
@@ -751,7 +827,7 @@ ROWS = [
         method="post",
         api="bearer",
         path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/dismiss",
-        body=lambda w: {},
+        body=lambda w: {"reason": "spam"},
         marker=lambda w: '"dismissed"',
         mutates=_report_state,
         expect=cells(OK),
@@ -934,7 +1010,9 @@ def world(
         screenshots=[image_process(upload(png_bytes()))],
     )
     dismissed = make_report(Category.PAYMENT, details=DETAILS, contact_email="payer@example.net")
-    dismissed = report_dismiss(report=dismissed, actor=owner, notes="Not ours.")
+    dismissed = report_dismiss(
+        report=dismissed, actor=owner, dismissal=Dismissal("not_reproducible"), notes="Not ours."
+    )
     globex_report = make_report(app=other_app, details="Globex tenant data")
     inactive = make_user("gone@acme.example", is_active=False)
     Membership.objects.create(mini_app=mini_app, user=inactive)
@@ -974,9 +1052,13 @@ def world(
         invitation=invitation,
         dismissed=Report.objects.get(pk=dismissed.pk),
         shot=pending.screenshots.get(),
+        added_shot=report_information_add(
+            report=pending, text="Added.", screenshots=[image_process(upload(png_bytes()))]
+        ).screenshots.get(),
         globex_report=globex_report,
         faq=faq,
         globex_faq=globex_faq,
+        saved_reply=SavedReply.objects.create(mini_app=mini_app, title=SAVED_TITLE, body="Hi"),
         users=users,
     )
 

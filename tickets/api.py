@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from reports.models import Category, MiniApp, Report
+from reports.models import Category, MiniApp, Report, ReportEvent
+from reports.reporter_mail import dismiss_reason_words, report_status_url
 from reports.request_guards import request_body_limit
 from reports.services import ReportNotSaved
 from reports.signing import (
@@ -284,19 +285,53 @@ def _fingerprint(data: dict, files) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+def _iso(value) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _reason_json(reason: str, text: str, duplicate_of: str) -> dict | None:
+    if not reason:
+        return None
+    return {
+        "code": reason,
+        "text": dismiss_reason_words(reason=reason, text=text, duplicate_of=duplicate_of),
+        "duplicate_of": duplicate_of or None,
+    }
+
+
+def _timeline_json(report: Report) -> list[dict]:
+    """The reporter's public timeline, newest first, as on the status page: never a note,
+    never who in the team acted."""
+    items = []
+    for event in selectors.report_public_events(report=report):
+        item = {"kind": event.kind, "at": _iso(event.created_at)}
+        if event.kind in (ReportEvent.Kind.REPLIED, ReportEvent.Kind.INFORMATION_ADDED):
+            item["text"] = event.data.get("text", "")
+        if event.kind == ReportEvent.Kind.DISMISSED:
+            item["reason"] = _reason_json(
+                event.data.get("dismiss_reason", ""),
+                event.data.get("dismiss_reason_text", ""),
+                event.data.get("duplicate_of", ""),
+            )
+        items.append(item)
+    return items
+
+
 def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
     body = {
         "report_id": report.report_id,
         "status": report.status,
         "category": report.category,
         "issue_type": report.issue_type_id,
-        "created_at": report.created_at.isoformat().replace("+00:00", "Z"),
-        "due_at": report.due_at.isoformat().replace("+00:00", "Z"),
-        "handled_at": (
-            report.handled_at.isoformat().replace("+00:00", "Z") if report.handled_at else None
-        ),
+        "created_at": _iso(report.created_at),
+        "due_at": _iso(report.due_at),
+        "handled_at": _iso(report.handled_at),
         "past_due": report.is_past_due,
-        "status_url": services.report_status_url(report),
+        "status_url": report_status_url(report),
+        "dismiss_reason": _reason_json(
+            report.dismiss_reason, report.dismiss_reason_text, report.duplicate_of
+        ),
+        "timeline": _timeline_json(report),
     }
     if duplicate is not None:
         body["duplicate"] = duplicate

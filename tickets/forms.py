@@ -187,3 +187,30 @@ class CheckReportForm(forms.Form):
 
     def clean_report_id(self) -> str:
         return "".join(self.cleaned_data["report_id"].split()).upper()
+
+
+INFORMATION_MAX_LENGTH = 2000
+
+
+class AddInformationForm(forms.Form):
+    """What a reporter adds to their report from the status page: text, screenshots or both."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        required=False,
+        max_length=INFORMATION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": INFORMATION_MAX_LENGTH}),
+        error_messages={
+            "max_length": _("Write at most %(limit_value)d characters (you wrote %(show_value)d).")
+        },
+    )
+    screenshots = ScreenshotsField(label=_("Screenshots (optional, up to 3)"), required=False)
+
+    def clean_text(self) -> str:
+        return self.cleaned_data["text"].replace("\r\n", "\n").strip()
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("text") and not data.get("screenshots"):
+            raise ValidationError(_("Write something or attach a screenshot to add."))
+        return data

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from reports.api_keys.selectors import api_key_for_bearer
 from reports.api_keys.services import api_key_touch
-from reports.models import ApiKey, Report, Screenshot
+from reports.models import ApiKey, DismissReason, Report, Screenshot
 from reports.request_guards import request_body_limit
 from reports.roles import RoleRequired
 from reports.screenshots import screenshot_response
@@ -26,6 +26,9 @@ from reports.selectors import (
     reports_page,
 )
 from reports.services import (
+    REASON_TEXT_MAX_LENGTH,
+    REPLY_MAX_LENGTH,
+    Dismissal,
     ReportConflict,
     ReportRuleError,
     report_dismiss,
@@ -59,7 +62,18 @@ DEFAULT_LIMIT = HANDLING_DEFAULT_LIMIT
 MAX_LIMIT = HANDLING_MAX_LIMIT
 NOTES_MAX_LENGTH = Report._meta.get_field("notes").max_length
 MAX_WRITE_BYTES = HANDLING_MAX_WRITE_BYTES
-WRITE_FIELDS = ("notes", "version")
+# What each write takes: the console's fields, the reply the reporter reads, the reason.
+ACTION_FIELDS = {
+    "notes": ("notes", "version"),
+    "resolve": ("notes", "version", "reply"),
+    "dismiss": ("notes", "version", "reply", "reason", "reason_text", "duplicate_of"),
+}
+TEXT_FIELDS = {
+    "notes": NOTES_MAX_LENGTH,
+    "reply": REPLY_MAX_LENGTH,
+    "reason_text": REASON_TEXT_MAX_LENGTH,
+    "duplicate_of": 20,
+}
 SCREENSHOT_URL_SECONDS = HANDLING_SCREENSHOT_URL_SECONDS
 SCREENSHOT_SALT = "tickets.handling_api.screenshot"
 WWW_AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="reportdesk"'}
@@ -237,12 +251,25 @@ def report_read(request: HttpRequest, app_slug: str, report_id: str) -> JsonResp
 # --- Writing
 
 
-def _write_body(request: HttpRequest, *, notes_required: bool) -> dict:
-    """{"notes"?, "version"?} from a JSON body, each checked; an empty body is {}."""
+def _text_error(value, max_length: int) -> str:
+    if not isinstance(value, str):
+        return "This must be a string."
+    if len(value) > max_length:
+        return f"Use at most {max_length:,} characters."
+    if "\x00" in value or not api._is_unicode_text(value):
+        return "This is not valid text (it holds a NUL or a lone surrogate)."
+    return ""
+
+
+def _write_body(request: HttpRequest, *, action: str) -> dict:
+    """The service's arguments from a JSON body (ACTION_FIELDS[action]), each checked; an
+    empty body is {} where nothing is required."""
+    fields = ACTION_FIELDS[action]
+    required = {"notes": "notes", "dismiss": "reason"}.get(action)
     length = content_length(request)
     if length is None or length > MAX_WRITE_BYTES:
         raise ApiError(413, "too_large", f"The body is larger than {MAX_WRITE_BYTES // 1024} KB.")
-    if length == 0 and not notes_required:
+    if length == 0 and required is None:
         return {}
     if request.content_type != "application/json":
         raise ApiError(400, "unsupported_content_type", "Send application/json.")
@@ -253,25 +280,39 @@ def _write_body(request: HttpRequest, *, notes_required: bool) -> dict:
     if not isinstance(payload, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
     errors = {
-        name: [f"Unknown field; send only {' and '.join(WRITE_FIELDS)}."]
+        name: [f"Unknown field; send only {', '.join(fields)}."]
         for name in payload
-        if name not in WRITE_FIELDS
+        if name not in fields
     }
-    notes = payload.get("notes")
-    if notes is None and notes_required:
+    for name, max_length in TEXT_FIELDS.items():
+        value = payload.get(name) if name in fields else None
+        if value is not None and (problem := _text_error(value, max_length)):
+            errors[name] = [problem]
+    if action == "notes" and payload.get("notes") is None:
         errors["notes"] = ["Send the notes (an empty string clears them)."]
-    elif notes is not None and not isinstance(notes, str):
-        errors["notes"] = ["This must be a string."]
-    elif notes is not None and len(notes) > NOTES_MAX_LENGTH:
-        errors["notes"] = [f"Use at most {NOTES_MAX_LENGTH:,} characters."]
-    elif notes is not None and ("\x00" in notes or not api._is_unicode_text(notes)):
-        errors["notes"] = ["This is not valid text (it holds a NUL or a lone surrogate)."]
     version = payload.get("version")
     if version is not None and (type(version) is not int or version < 1):
         errors["version"] = ["Send the report's version as a whole number (from a read)."]
+    reason = payload.get("reason")
+    if action == "dismiss":
+        if reason not in DismissReason.values:
+            errors["reason"] = [f"Choose one of: {', '.join(DismissReason.values)}."]
+        elif reason == DismissReason.OTHER and not str(payload.get("reason_text") or "").strip():
+            errors.setdefault("reason_text", ["Write the reason for other: the reporter reads it."])
+        elif reason == DismissReason.DUPLICATE and not payload.get("duplicate_of"):
+            errors.setdefault("duplicate_of", ["Give the ID of the report this one duplicates."])
     if errors:
         raise _invalid(errors)
-    return {"notes": notes, "expected_version": version}
+    values = {"notes": payload.get("notes"), "expected_version": version}
+    if action != "notes":
+        values["reply"] = payload.get("reply") or ""
+    if action == "dismiss":
+        values["dismissal"] = Dismissal(
+            reason=reason,
+            text=payload.get("reason_text") or "",
+            duplicate_of=payload.get("duplicate_of") or "",
+        )
+    return values
 
 
 def _conflict(request: HttpRequest, conflict: ReportConflict) -> ApiError:
@@ -279,10 +320,10 @@ def _conflict(request: HttpRequest, conflict: ReportConflict) -> ApiError:
     return ApiError(409, "conflict", conflict.message, report=current)
 
 
-def _write(request: HttpRequest, app_slug: str, report_id: str, change, notes_required: bool):
+def _write(request: HttpRequest, app_slug: str, report_id: str, change, action: str):
     api_key = _authenticate(request, app_slug, write=True)
     report = _report(api_key, report_id)
-    values = _write_body(request, notes_required=notes_required)
+    values = _write_body(request, action=action)
     try:
         current = change(report=report, actor=None, api_key=api_key, **values)
     except ReportConflict as conflict:
@@ -314,17 +355,17 @@ def report_resource(request: HttpRequest, app_slug: str, report_id: str) -> Json
         return api.report_detail(request, app_slug, report_id)
     if request.method == "GET":
         return report_read(request, app_slug, report_id)
-    return _write(request, app_slug, report_id, report_notes_edit, notes_required=True)
+    return _write(request, app_slug, report_id, report_notes_edit, action="notes")
 
 
 @api_view(("POST",))
 def report_resolve_view(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
-    return _write(request, app_slug, report_id, report_resolve, notes_required=False)
+    return _write(request, app_slug, report_id, report_resolve, action="resolve")
 
 
 @api_view(("POST",))
 def report_dismiss_view(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
-    return _write(request, app_slug, report_id, report_dismiss, notes_required=False)
+    return _write(request, app_slug, report_id, report_dismiss, action="dismiss")
 
 
 @api_view(("GET",))

@@ -5,7 +5,8 @@ schemas and the bearer scheme, and lets the status read also take a key.
 """
 
 from reports.filters import PAST_DUE_CHOICES, StatusTab
-from reports.models import Category, IssueType, Report, ReportEvent, Status
+from reports.models import Category, DismissReason, IssueType, Report, ReportEvent, Status
+from reports.services import REASON_TEXT_MAX_LENGTH, REPLY_MAX_LENGTH
 
 from .limits import (
     HANDLING_DEFAULT_LIMIT,
@@ -24,6 +25,12 @@ NOTES = {
     "maxLength": NOTES_MAX_LENGTH,
     "pattern": "^[^\\x00]*$",
     "description": "Internal notes, never shown to the reporter.",
+}
+REPLY = {
+    "type": "string",
+    "maxLength": REPLY_MAX_LENGTH,
+    "pattern": "^[^\\x00]*$",
+    "description": "Written to the reporter: on their status page and in the decision e-mail.",
 }
 VERSION = {
     "type": "integer",
@@ -123,10 +130,32 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"notes": NOTES, "version": VERSION},
     },
-    "HandleAction": {
+    "Resolve": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"notes": NOTES, "version": VERSION},
+        "properties": {"notes": NOTES, "version": VERSION, "reply": REPLY},
+    },
+    "Dismiss": {
+        "type": "object",
+        "required": ["reason"],
+        "additionalProperties": False,
+        "properties": {
+            "notes": NOTES,
+            "version": VERSION,
+            "reply": REPLY,
+            "reason": {
+                "type": "string",
+                "enum": list(DismissReason.values),
+                "description": "Told to the reporter, in their language. `other` needs "
+                "`reason_text`; `duplicate` needs `duplicate_of`.",
+            },
+            "reason_text": {
+                "type": "string",
+                "maxLength": REASON_TEXT_MAX_LENGTH,
+                "pattern": "^[^\\x00]*$",
+            },
+            "duplicate_of": REPORT_ID,
+        },
     },
 }
 BEARER = [{"apiKey": []}]
@@ -290,10 +319,10 @@ def extend(spec: dict) -> dict:
     status["responses"]["429"] = _keyed_errors(write=False)["429"]
     resource["patch"] = _write("report_notes_edit", "Edit a report's notes", "NotesEdit", True)
     paths["/api/v1/apps/{app_slug}/reports/{report_id}/resolve"] = {
-        "post": _write("report_resolve", "Resolve a pending report", "HandleAction", False)
+        "post": _write("report_resolve", "Resolve a pending report", "Resolve", False)
     }
     paths["/api/v1/apps/{app_slug}/reports/{report_id}/dismiss"] = {
-        "post": _write("report_dismiss", "Dismiss a pending report", "HandleAction", False)
+        "post": _write("report_dismiss", "Dismiss a pending report", "Dismiss", True)
     }
     paths["/api/v1/apps/{app_slug}/reports/{report_id}/screenshots/{screenshot_id}"] = {
         "get": {

@@ -6,7 +6,7 @@ against them, so this document cannot drift from what the API answers.
 
 from django.conf import settings
 
-from reports.models import Category, IssueType, Status
+from reports.models import Category, DismissReason, IssueType, ReportEvent, Status
 from reports.signing import OPEN_ID_MAX_LENGTH
 
 from .forms import DETAILS_MAX_LENGTH, ORDER_ID_MAX_LENGTH
@@ -37,6 +37,8 @@ SCHEMAS = {
             "handled_at",
             "past_due",
             "status_url",
+            "dismiss_reason",
+            "timeline",
         ],
         "additionalProperties": False,
         "properties": {
@@ -53,10 +55,57 @@ SCHEMAS = {
                 "format": "uri",
                 "description": "The reporter's private status page; give it only to them.",
             },
+            "dismiss_reason": {
+                "oneOf": [{"$ref": "#/components/schemas/DismissReason"}, {"type": "null"}],
+                "description": "Why the report was dismissed; null unless it is dismissed with a "
+                "reason (a dismissal on appeal is explained by the appeal's reply).",
+            },
+            "timeline": {
+                "type": "array",
+                "description": "What the reporter sees on the status page, newest first: the "
+                "team's replies, the decisions with their reasons, what the reporter added. "
+                "Never the team's private notes, never who in the team acted.",
+                "items": {"$ref": "#/components/schemas/TimelineItem"},
+            },
             "duplicate": {
                 "type": "boolean",
                 "description": "True when an identical report from the same reporter "
                 "(Open ID or e-mail) arrived in the last 24 hours and no new one was filed.",
+            },
+        },
+    },
+    "DismissReason": {
+        "type": "object",
+        "required": ["code", "text", "duplicate_of"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "enum": list(DismissReason.values)},
+            "text": {
+                "type": "string",
+                "description": "The reason as the reporter reads it, in the request's language "
+                "(Accept-Language); for Other, the team's own words.",
+            },
+            "duplicate_of": {
+                "oneOf": [REPORT_ID, {"type": "null"}],
+                "description": "The report this one duplicates (code duplicate only).",
+            },
+        },
+    },
+    "TimelineItem": {
+        "type": "object",
+        "required": ["kind", "at"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {"type": "string", "enum": sorted(ReportEvent.PUBLIC_KINDS)},
+            "at": DATETIME,
+            "text": {
+                "type": "string",
+                "description": "A reply's text (replied), or what the reporter added "
+                "(information_added).",
+            },
+            "reason": {
+                "oneOf": [{"$ref": "#/components/schemas/DismissReason"}, {"type": "null"}],
+                "description": "The reason of a dismissal (dismissed).",
             },
         },
     },

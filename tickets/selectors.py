@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from reports.models import (
     Category,
@@ -22,6 +23,19 @@ from reports.selectors import report_for_key_holder
 from reports.services import ReportInput
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+# How long after a decision the reporter may still add information to their report.
+ADD_INFORMATION_DAYS = 7
+
+
+def information_refusal(*, report: Report, now: datetime) -> str:
+    """Why the reporter cannot add information now, in their language; "" when they can:
+    while the report is pending, and for ADD_INFORMATION_DAYS after its decision."""
+    if report.handled_at is None or report.handled_at > now - timedelta(days=ADD_INFORMATION_DAYS):
+        return ""
+    return _(
+        "This report was decided more than %(days)d days ago, so it no longer takes new "
+        "information. If the problem continues, please file a new report."
+    ) % {"days": ADD_INFORMATION_DAYS}
 
 
 def help_mini_app(*, slug: str) -> MiniApp:
@@ -36,12 +50,23 @@ def report_for_reporter(*, mini_app: MiniApp, report_id: str, key: str) -> Repor
         [report],
         Prefetch(
             "events",
-            queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS),
+            # Newest first: the status page's timeline and the API's.
+            queryset=ReportEvent.objects.filter(kind__in=ReportEvent.PUBLIC_KINDS)
+            .order_by("-created_at", "-id")
+            .prefetch_related("screenshots"),
             to_attr="public_events",
         ),
         "screenshots",
     )
     return report
+
+
+def report_public_events(*, report: Report) -> list[ReportEvent]:
+    """The report's public timeline, newest first (prefetched by report_for_reporter)."""
+    if hasattr(report, "public_events"):
+        return report.public_events
+    events = ReportEvent.objects.filter(report=report, kind__in=ReportEvent.PUBLIC_KINDS)
+    return list(events.order_by("-created_at", "-id"))
 
 
 def report_screenshot_for_reporter(

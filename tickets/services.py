@@ -1,21 +1,36 @@
 """The intake's state changes: file a report (once), and e-mail reporters their links."""
 
 import logging
-import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from reports.middleware import timezone_from_name
-from reports.models import MiniApp, Report
-from reports.outbox import email_enqueue
-from reports.services import ReportInput, report_submit
+from reports.models import AddedScreenshot, MiniApp, Report, ReportEvent
+from reports.reporter_mail import reporter_email_enqueue
+from reports.screenshots import (
+    ProcessedImage,
+    ScreenshotStorageError,
+    screenshot_files_kept_with_rows,
+    screenshot_store,
+)
+from reports.services import (
+    DATABASE_BUGS,
+    ReportInput,
+    ReportNotSaved,
+    report_event_record,
+    report_submit,
+)
 
-from .selectors import report_by_submission_key, report_find_duplicate, report_for_status_link
+from .selectors import (
+    information_refusal,
+    report_by_submission_key,
+    report_find_duplicate,
+    report_for_status_link,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +46,10 @@ class SubmitOutcome:
     link_emailed: bool = False
 
 
+class InformationRefused(ValueError):
+    """The report no longer takes information; the message is what the reporter reads."""
+
+
 class SubmissionKeyReused(Exception):
     """The submission key (an API Idempotency-Key) already filed a report for other content;
     answering with that report would tell the client its new content was filed."""
@@ -40,17 +59,8 @@ class SubmissionKeyReused(Exception):
         self.report = report
 
 
-def timezone_or_utc(name: str | None) -> zoneinfo.ZoneInfo:
-    """The reporter's IANA zone (a cookie or form field: user input, so checked), else UTC."""
-    return timezone_from_name(name) or zoneinfo.ZoneInfo("UTC")
-
-
 def report_status_path(report: Report) -> str:
     return report.reporter_path("tickets:report_status")
-
-
-def report_status_url(report: Report) -> str:
-    return settings.SITE_URL + report_status_path(report)
 
 
 def ticket_replayed(
@@ -115,7 +125,14 @@ def ticket_submit(
             report_confirmation_email_enqueue(report=report, language=language, tz_name=tz_name)
 
     # Inside report_submit's transaction, which also removes the stored files if it fails.
-    report = report_submit(mini_app=mini_app, data=data, now=now, also=confirm)
+    report = report_submit(
+        mini_app=mini_app,
+        data=data,
+        now=now,
+        also=confirm,
+        reporter_language=language,
+        reporter_timezone=str(timezone_from_name(tz_name) or ""),
+    )
     if report.pk not in filed:  # another request with the same key filed it first
         return _replayed(report, data.submission_fingerprint)
     return SubmitOutcome(report=report)
@@ -178,27 +195,45 @@ def report_status_link_send(
 def _reporter_email_enqueue(
     *, report: Report, template: str, language: str, tz_name: str, dedupe_key: str = ""
 ):
-    tz = timezone_or_utc(tz_name)
-    context = {
-        "report": report,
-        "mini_app": report.mini_app,
-        "status_url": report_status_url(report),
-        "created_at": report.created_at,
-        "due_at": report.due_at,
-        "tz_name": str(tz),
-        "response_hours": settings.REPORT_RESPONSE_HOURS,
-    }
-    # Date filters convert to the *active* zone: rendering outside the reporter's zone showed
-    # UTC clock times labelled with their zone.
-    with translation.override(language or settings.LANGUAGE_CODE), timezone.override(tz):
-        context["LANGUAGE_CODE"] = translation.get_language()
-        subject = render_to_string(f"tickets/email/{template}_subject.txt", context)
-        body = render_to_string(f"tickets/email/{template}.txt", context)
-        html_body = render_to_string(f"tickets/email/{template}.html", context)
-    return email_enqueue(
-        to=report.contact_email,
-        subject=" ".join(subject.split()),
-        body=body,
-        html_body=html_body,
+    return reporter_email_enqueue(
+        report=report,
+        template=f"tickets/email/{template}",
+        language=language,
+        tz_name=tz_name,
         dedupe_key=dedupe_key,
     )
+
+
+def report_information_add(
+    *,
+    report: Report,
+    text: str,
+    screenshots: Sequence[ProcessedImage] = (),
+    now: datetime | None = None,
+) -> ReportEvent:
+    """The reporter adds text and screenshots to their report: a public history line, and the
+    console's "Reporter replied" flag. It never reopens a decided report.
+
+    Raises InformationRefused outside the window (reports' selectors say which), and
+    ReportNotSaved when the database or the storage fails (no row, no file kept).
+    """
+    now = now or timezone.now()
+    refusal = information_refusal(report=report, now=now)
+    if refusal:
+        raise InformationRefused(refusal)
+    try:
+        with screenshot_files_kept_with_rows() as stored, transaction.atomic():
+            event = report_event_record(
+                report, ReportEvent.Kind.INFORMATION_ADDED, None, now, text=text
+            )
+            for position, image in enumerate(screenshots):
+                screenshot_store(
+                    shot=AddedScreenshot(event=event, position=position), image=image, stored=stored
+                )
+            Report.objects.filter(pk=report.pk).update(reporter_replied_at=now)
+    except (DatabaseError, ScreenshotStorageError) as error:
+        if isinstance(error, DATABASE_BUGS):
+            raise
+        logger.exception("Added information not saved (no row, no file kept)")
+        raise ReportNotSaved("The information could not be saved.") from error
+    return event

@@ -24,6 +24,9 @@ DEFAULT_LIMITS = {
     "submit_ip": (20, 3600),
     "submit_open_id": (10, 3600),
     "check_ip": (10, 3600),
+    # Adding information on a status page: per report, and per address across reports.
+    "add_information_report": (5, 3600),
+    "add_information_ip": (20, 3600),
     # The API comes from the mini app's own server: one budget per app.
     "api_app": (600, 3600),
     # The handling API, per API key: a tool syncing the list pages through it quickly.

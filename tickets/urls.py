@@ -15,6 +15,11 @@ urlpatterns = [
         name="report_status",
     ),
     path(
+        "help/<slug:app_slug>/tickets/<slug:report_id>/add/",
+        views.report_add_information,
+        name="report_add_information",
+    ),
+    path(
         "help/<slug:app_slug>/tickets/<slug:report_id>/screenshots/<int:position>/",
         views.report_screenshot,
         name="report_screenshot",

@@ -7,11 +7,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from reports.app_settings.selectors import help_center_content
 from reports.models import Category, Report, Status
@@ -22,7 +22,7 @@ from reports.services import ReportNotSaved
 from reports.signing import open_id_verify
 
 from . import selectors, services
-from .forms import CheckReportForm, ReportForm, form_token
+from .forms import AddInformationForm, CheckReportForm, ReportForm, form_token
 from .limits import MAX_FORM_BYTES, MAX_SMALL_FORM_BYTES, form_body_limit, too_large_page
 from .throttling import client_ip, rate_limits_hit
 
@@ -204,6 +204,21 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
     )
     filed = request.get_signed_cookie(FILED_COOKIE, default=None, salt=FILED_COOKIE, max_age=600)
     just_filed = filed == report.report_id
+    response = _status_page(request, mini_app, report, just_filed=just_filed)
+    if just_filed:
+        response.delete_cookie(FILED_COOKIE, samesite="Lax")  # "Report received" shows once
+    return response
+
+
+def _status_page(
+    request: HttpRequest,
+    mini_app,
+    report: Report,
+    *,
+    just_filed: bool = False,
+    form: AddInformationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     response = render(
         request,
         "tickets/report_status.html",
@@ -217,17 +232,58 @@ def report_status(request: HttpRequest, app_slug: str, report_id: str) -> HttpRe
             "status_url": request.build_absolute_uri(services.report_status_path(report)),
             "response_hours": settings.REPORT_RESPONSE_HOURS,
             "is_pending": report.status == Status.PENDING,
+            "information_form": form or AddInformationForm(),
+            "information_refusal": selectors.information_refusal(report=report, now=timezone.now()),
+            "information_days": selectors.ADD_INFORMATION_DAYS,
             # What appeals adds (the appeal box), read here: the template does not query.
             "status_boxes": report_status_boxes(report=report),
         },
+        status=status,
     )
     # The page carries a secret link: keep it out of shared caches. Other sites never see it
     # as a referrer (SECURE_REFERRER_POLICY is same-origin); "no-referrer" would make Chromium
     # send "Origin: null" with this page's forms, which CSRF rightly refuses.
     response["Cache-Control"] = "private, no-store"
-    if just_filed:
-        response.delete_cookie(FILED_COOKIE, samesite="Lax")  # "Report received" shows once
     return response
+
+
+@require_POST
+@form_body_limit(MAX_FORM_BYTES, too_large_page)
+def report_add_information(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
+    mini_app = selectors.help_mini_app(slug=app_slug)
+    report = selectors.report_for_reporter(
+        mini_app=mini_app, report_id=report_id, key=request.GET.get("key", "")
+    )
+    form = AddInformationForm(request.POST, request.FILES)
+    limits = (
+        ("add_information_report", str(report.pk)),
+        ("add_information_ip", client_ip(request)),
+    )
+    # As the report form: refused before the costly validation once the limit is used up,
+    # and only a valid addition counts.
+    throttled = rate_limits_hit(request, *limits, count=False)
+    if not throttled and form.is_valid():
+        throttled = rate_limits_hit(request, *limits)
+        if not throttled:
+            try:
+                services.report_information_add(
+                    report=report,
+                    text=form.cleaned_data["text"],
+                    screenshots=form.cleaned_data["screenshots"],
+                )
+            except services.InformationRefused as refused:
+                form.add_error(None, str(refused))
+                return _status_page(request, mini_app, report, form=form, status=409)
+            except ReportNotSaved:
+                form.add_error(None, _("We could not save this just now. Please send it again."))
+                return _status_page(request, mini_app, report, form=form, status=503)
+            messages.success(
+                request, _("Thank you. The team can now see what you added to your report.")
+            )
+            return redirect(services.report_status_path(report))
+    if throttled:
+        return _rate_limited(request, throttled.retry_after, mini_app)
+    return _status_page(request, mini_app, report, form=form, status=400)
 
 
 @require_GET

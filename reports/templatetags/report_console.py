@@ -30,6 +30,8 @@ def status_badges(report: Report) -> SafeString:
     )
     if report.past_due_at:
         html += format_html(' <span class="badge warn">{}</span>', "Past due")
+    if report.reporter_replied_at:
+        html += format_html(' <span class="badge replied">{}</span>', "Reporter replied")
     if report.status == Status.PENDING:
         if getattr(report, "is_overdue", report.due_at <= timezone.now()):
             left, css = f"Overdue by {timesince(report.due_at)}", "time-left overdue"

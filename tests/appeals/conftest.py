@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from appeals.services import appeal_submit
 from reports.models import Category, Report
-from reports.services import report_dismiss, report_resolve
+from reports.services import Dismissal, report_dismiss, report_resolve
 
 
 def appeal_url(report: Report, key: str | None = None) -> str:
@@ -28,8 +28,12 @@ def handled_report(make_report, owner) -> Callable[..., Report]:
     def make(status: str = "resolved", **fields) -> Report:
         fields.setdefault("contact_email", "reporter@example.net")
         report = make_report(Category.PAYMENT, **fields)
-        handle = report_resolve if status == "resolved" else report_dismiss
-        return handle(report=report, actor=owner, notes="Refund sent on the 3rd. (internal)")
+        notes = "Refund sent on the 3rd. (internal)"
+        if status == "resolved":
+            return report_resolve(report=report, actor=owner, notes=notes)
+        return report_dismiss(
+            report=report, actor=owner, notes=notes, dismissal=Dismissal("not_reproducible")
+        )
 
     return make
 

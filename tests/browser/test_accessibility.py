@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from appeals.services import appeal_submit
 from reports.models import Category, Membership
-from reports.services import report_resolve
+from reports.services import Dismissal, report_dismiss, report_reply, report_resolve
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -275,6 +275,82 @@ def error_page(path, heading, language="en"):
     return visit
 
 
+def conversation(site):
+    """The pending report after a reply, information added with a screenshot, and a dismissal
+    with a reason: every new kind of line on the status page and in the panel."""
+    from reports.screenshots import image_process
+    from tests.factories import png_bytes, upload
+    from tickets.services import report_information_add
+
+    report = site["pending"]
+    report_reply(report=report, actor=site["owner"], text="Which app version do you use?")
+    report_information_add(
+        report=report, text="Version 3.2.1", screenshots=[image_process(upload(png_bytes()))]
+    )
+    report.refresh_from_db()
+    dismissal = Dismissal("duplicate", duplicate_of=site["appealable"].report_id)
+    return report_dismiss(report=report, actor=site["owner"], dismissal=dismissal, reply="Dup.")
+
+
+def reporter_replied(site) -> str:
+    from tickets.services import report_information_add
+
+    report_information_add(report=site["pending"], text="Version 3.2.1")
+    return "/console/acme/reports/?reporter_replied=true"
+
+
+def status_page_conversation(page, site, live_server):
+    report = conversation(site)
+    page.goto(status_path(report))
+    expect(page.get_by_role("heading", name="Add information")).to_be_visible()
+
+
+def status_page_add_information_errors(page, site, live_server):
+    page.goto(status_path(site["pending"]))
+    page.get_by_role("button", name="Add information").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Write something")
+
+
+def status_page_closed_to_information(page, site, live_server):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import Report
+
+    report = site["appealable"]
+    Report.objects.filter(pk=report.pk).update(handled_at=timezone.now() - timedelta(days=8))
+    page.goto(status_path(report))
+    expect(page.get_by_text("no longer takes new information")).to_be_visible()
+
+
+def panel_conversation(page, site):
+    expect(page.get_by_text("Version 3.2.1")).to_be_visible()
+
+
+def panel_dismiss_without_reason(page, site):
+    page.get_by_role("button", name="Dismiss").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Choose why you dismiss")
+
+
+def saved_reply(site):
+    from reports.services import saved_reply_save
+
+    return saved_reply_save(
+        mini_app=site["app"],
+        actor=site["owner"],
+        title="Thanks",
+        body="Thanks for report {report_id}.",
+    )
+
+
+def panel_saved_reply_inserted(page, site):
+    page.get_by_role("button", name="Insert saved reply").click()
+    expect(page.get_by_label("Reply to reporter")).to_have_value(
+        f"Thanks for report {site['pending'].report_id}."
+    )
+
+
 def csrf_failure_on_the_help_center(page, site, live_server):
     site["settings"].DEBUG = False
     page.goto("/help/acme/new/experience/")
@@ -485,6 +561,9 @@ PAGES = {
     "confirmation and status page": report_status,
     "status page of a handled report": report_status_handled,
     "status page of an appealed report": status_page_appealed,
+    "status page with replies, a reason and added information": status_page_conversation,
+    "status page, add information with errors": status_page_add_information_errors,
+    "status page closed to new information": status_page_closed_to_information,
     "duplicate report": duplicate_report,
     "appeal form": appeal_form,
     "appeal form with errors": appeal_form_with_errors,
@@ -505,6 +584,29 @@ PAGES = {
     ),
     "panel full page, notes saved": console(
         lambda site: f"/console/acme/reports/{site['pending'].report_id}/", panel_saved
+    ),
+    "panel with a reply, added information and a reason": console(
+        lambda site: f"/console/acme/reports/{conversation(site).report_id}/", panel_conversation
+    ),
+    "panel, dismiss without a reason": console(
+        lambda site: f"/console/acme/reports/{site['pending'].report_id}/",
+        panel_dismiss_without_reason,
+    ),
+    "reports list, reporter replied filter": console(
+        reporter_replied,
+        lambda page, site: expect(page.get_by_text("Reporter replied").last).to_be_visible(),
+    ),
+    "saved replies, with one and the add form": console(
+        lambda site: saved_reply(site) and "/console/acme/saved-replies/",
+        heading(re.compile("Saved replies")),
+    ),
+    "saved reply edit": console(
+        lambda site: f"/console/acme/saved-replies/{saved_reply(site).pk}/",
+        heading(re.compile("Edit saved reply")),
+    ),
+    "panel, saved reply inserted": console(
+        lambda site: saved_reply(site) and f"/console/acme/reports/{site['pending'].report_id}/",
+        panel_saved_reply_inserted,
     ),
     "appeals queue": console("/console/acme/appeals/", heading(re.compile("Appeals"))),
     "appeal panel": console(

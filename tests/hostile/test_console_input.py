@@ -4,6 +4,8 @@ fragment and CSV export), bulk actions, notification preferences, the timezone p
 appeals queue and the appeal decision. Never a 500; a refusal shows its message and changes
 nothing; a success stores exactly what was sent (after the documented normalisation)."""
 
+import unicodedata
+
 import pytest
 from django.contrib.messages import get_messages
 from django.http import QueryDict
@@ -14,8 +16,17 @@ from hypothesis import strategies as st
 
 from appeals.models import Appeal
 from appeals.services import appeal_submit
-from reports.forms import REPORT_ID_SHAPE, ReportActionForm
-from reports.models import Category, Membership, Report, Status
+from reports.forms import BIDI_CONTROLS, REPORT_ID_SHAPE, BulkActionForm, ReportActionForm
+from reports.models import (
+    Category,
+    DismissReason,
+    Membership,
+    OutboundEmail,
+    Report,
+    ReportEvent,
+    SavedReply,
+    Status,
+)
 from reports.selectors import report_filter
 from reports.services import report_resolve
 
@@ -25,6 +36,7 @@ from .strategies import few_examples, hostile_field, hostile_settings, hostile_t
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+BULK_REASONS = {value for value, _label in BulkActionForm.base_fields["reason"].choices if value}
 
 
 @pytest.fixture
@@ -53,6 +65,8 @@ def test_panel_actions(member_client, make_report, owner, action, notes, version
         report = report_resolve(report=report, actor=owner, notes="")
     before = Report.objects.values_list("version", "status", "notes").get(pk=report.pk)
     data = {"version": report.version if version is None else version, "notes": notes}
+    if action == "dismiss":
+        data["reason"] = "not_reproducible"
 
     response = member_client.post(
         f"/console/acme/reports/{report.report_id}/{action}/", data, **(HTMX if htmx else {})
@@ -88,6 +102,104 @@ def test_panel_actions(member_client, make_report, owner, action, notes, version
         "reopen": Status.PENDING,
     }
     assert after.status == expected_status[action]
+
+
+def reply_normalised(reply: str) -> str:
+    return stripped(reply).replace("\r\n", "\n").strip()
+
+
+@hostile_settings
+@given(reply=st.one_of(hostile_field(5000), st.just("")), htmx=st.booleans())
+@example(reply="<script>alert(1)</script>", htmx=True)
+def test_panel_reply(member_client, make_report, reply, htmx):
+    report = make_report(details="Hostile reply target.", contact_email="r@example.net")
+    emails_before = OutboundEmail.objects.count()
+    data = {"version": report.version, "notes": "", "reply": reply}
+
+    response = member_client.post(
+        f"/console/acme/reports/{report.report_id}/reply/", data, **(HTMX if htmx else {})
+    )
+
+    assert_not_server_error(response)
+    reply_ok = char_field_ok(reply, 5000) and bool(reply_normalised(reply))
+    replies = report.events.filter(kind=ReportEvent.Kind.REPLIED)
+    if response.status_code == 422:
+        assert not reply_ok
+        errors = assert_errors_shown(response, form=ReportActionForm(data, action="reply"))
+        assert set(errors) == {"reply"}
+        assert not replies.exists() and OutboundEmail.objects.count() == emails_before
+        return
+    assert reply_ok and response.status_code == (200 if htmx else 302)
+    assert [e.data["text"] for e in replies] == [reply_normalised(reply)]
+    assert OutboundEmail.objects.count() == emails_before + 1
+    if htmx:
+        assert escape(reply_normalised(reply)) in body(response)
+
+
+@hostile_settings
+@given(
+    reason=st.one_of(st.sampled_from(DismissReason.values), hostile_text, st.just("")),
+    duplicate_of=st.one_of(st.just("REAL"), hostile_field(16), st.just("")),
+    reason_text=st.one_of(hostile_field(500), st.just("")),
+)
+def test_dismiss_reason(member_client, make_report, reason, duplicate_of, reason_text):
+    original = make_report(details="The original.")
+    report = make_report(details="Hostile dismissal target.")
+    if duplicate_of == "REAL":
+        duplicate_of = original.report_id.lower()
+    data = {
+        "version": report.version,
+        "notes": "",
+        "reason": reason,
+        "duplicate_of": duplicate_of,
+        "reason_text": reason_text,
+    }
+
+    response = member_client.post(f"/console/acme/reports/{report.report_id}/dismiss/", data)
+
+    assert_not_server_error(response)
+    after = Report.objects.get(pk=report.pk)
+    if response.status_code == 422:
+        assert after.status == Status.PENDING and after.version == report.version
+        page = body(response)
+        form = ReportActionForm(data, action="dismiss")
+        if not form.is_valid():
+            assert_errors_shown(response, form=form)
+        else:  # refused by the service's rule (a duplicate of no report of this app)
+            assert "not a report of this mini app" in page or "cannot be a duplicate" in page
+        return
+    assert response.status_code == 302
+    assert after.status == Status.DISMISSED and after.dismiss_reason == reason
+    if reason == DismissReason.DUPLICATE:
+        assert after.duplicate_of == original.report_id
+    if reason == DismissReason.OTHER:
+        assert after.dismiss_reason_text == stripped(reason_text)
+
+
+@hostile_settings
+@given(title=st.one_of(hostile_field(100), st.just("")), body_text=hostile_field(5000))
+def test_saved_reply_form(member_client, mini_app, title, body_text):
+    SavedReply.objects.filter(mini_app=mini_app).delete()  # each example starts empty
+    data = {"title": title, "body": body_text}
+
+    response = member_client.post("/console/acme/saved-replies/", data)
+
+    assert_not_server_error(response)
+    title_ok = char_field_ok(title, 100) and not any(
+        unicodedata.category(c) == "Cc" or c in BIDI_CONTROLS for c in stripped(title)
+    )
+    body_ok = char_field_ok(body_text, 5000)
+    if response.status_code == 302:
+        assert title_ok and body_ok
+        saved = SavedReply.objects.get(mini_app=mini_app)
+        assert saved.title == stripped(title)
+        assert saved.body == stripped(body_text).replace("\r\n", "\n").strip()
+        return
+    assert response.status_code == 422
+    errors = assert_errors_shown(response)
+    assert ("title" in errors) == (not title_ok)
+    assert ("body" in errors) == (not body_ok)
+    assert not SavedReply.objects.filter(mini_app=mini_app).exists()
 
 
 LIST_PARAMS = (
@@ -151,11 +263,26 @@ def test_report_list_parameters(member_client, mini_app, make_report, params, ht
     all_matching=st.one_of(st.just(""), st.just("on"), hostile_text),
     query=st.one_of(st.just(""), hostile_field(2000), st.just("q=%00&status=pending")),
     note=st.one_of(st.just(""), hostile_field(5000)),
+    # Dismiss needs a reason; the list offers all but Duplicate and Other (per report only).
+    reason=st.one_of(
+        st.just("not_reproducible"), st.sampled_from(DismissReason.values), hostile_text
+    ),
 )
-@example(action="resolve", selected=["REAL"], all_matching="", query="", note="=cmd\x00")
-@example(action="resolve", selected=[], all_matching="on", query="q=%00&after=%00", note="")
-@example(action="dismiss", selected=["REAL"], all_matching="", query="", note=" =cmd \u202e<b>")
-def test_bulk_action(member_client, make_report, action, selected, all_matching, query, note):
+@example(action="resolve", selected=["REAL"], all_matching="", query="", note="=cmd\x00", reason="")
+@example(
+    action="resolve", selected=[], all_matching="on", query="q=%00&after=%00", note="", reason=""
+)
+@example(
+    action="dismiss",
+    selected=["REAL"],
+    all_matching="",
+    query="",
+    note=" =cmd \u202e<b>",
+    reason="spam",
+)
+def test_bulk_action(
+    member_client, make_report, action, selected, all_matching, query, note, reason
+):
     report = make_report(details="Bulk target.")
     Report.objects.exclude(pk=report.pk).delete()
     data = {
@@ -164,6 +291,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         "all_matching": all_matching,
         "query": query,
         "note": note,
+        "reason": reason,
     }
 
     response = member_client.post("/console/acme/reports/bulk/", data)
@@ -184,6 +312,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         and all_matching.lower() in ("", "false", "0")  # CheckboxInput: not ticked
         and char_field_ok(query, 2000, required=False)
         and char_field_ok(note, 5000, required=False)
+        and (reason == "" and action == "resolve" or reason in BULK_REASONS)
     )
     event(f"must apply: {must_apply}")
     if after.status == Status.PENDING:
@@ -192,6 +321,7 @@ def test_bulk_action(member_client, make_report, action, selected, all_matching,
         return
     assert action in ("resolve", "dismiss") and char_field_ok(note, 5000, required=False)
     assert after.notes == stripped(note)
+    assert after.dismiss_reason == (reason if action == "dismiss" else "")
 
 
 @hostile_settings

@@ -11,7 +11,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from appeals.models import Appeal
-from reports.models import Category, OutboundEmail, Report, Screenshot
+from reports.models import Category, OutboundEmail, Report, ReportEvent, Screenshot
 from reports.services import report_resolve
 from reports.signing import open_id_signature
 from tests.conftest import stored_files
@@ -225,6 +225,44 @@ def test_appeal_form(
     assert not Appeal.objects.filter(report=appealable).exists()
     assert stored_files(media_root) == files_before
     assert OutboundEmail.objects.count() == emails_before
+
+
+@hostile_settings
+@given(
+    text=st.one_of(hostile_field(2000), st.just("")),
+    screenshot_name=st.one_of(st.none(), st.sampled_from(HOSTILE_FILENAMES)),
+    screenshot_valid=st.booleans(),
+)
+def test_add_information(
+    client, appealable, media_root, fresh_counters, text, screenshot_name, screenshot_valid
+):
+    fresh_counters()
+    data = {"text": text}
+    if screenshot_name:
+        content = png_bytes() if screenshot_valid else b"\x89PNG not really"
+        data["screenshots"] = [upload(content, name=screenshot_name)]
+    url = f"/help/acme/tickets/{appealable.report_id}/add/?key={appealable.access_key}"
+    added = ReportEvent.objects.filter(report=appealable, kind=ReportEvent.Kind.INFORMATION_ADDED)
+    count_before, files_before = added.count(), stored_files(media_root)
+
+    response = client.post(url, data)
+
+    assert_not_server_error(response)
+    text_ok = char_field_ok(text, 2000, required=False)
+    shots_ok = not screenshot_name or screenshot_valid
+    something = bool(stripped(text)) or bool(screenshot_name)
+    if response.status_code == 302:
+        assert text_ok and shots_ok and something
+        latest = added.order_by("-id").first()
+        assert latest.data["text"] == stripped(text).replace("\r\n", "\n").strip()
+        assert latest.screenshots.count() == (1 if screenshot_name else 0)
+        return
+    assert response.status_code == 400
+    errors = assert_errors_shown(response, name="information_form")
+    assert ("text" in errors) == (not text_ok)
+    assert ("screenshots" in errors) == (not shots_ok)
+    assert added.count() == count_before
+    assert stored_files(media_root) == files_before
 
 
 @hostile_settings

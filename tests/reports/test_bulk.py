@@ -7,6 +7,7 @@ import pytest
 from reports.models import ReportEvent, Status
 from reports.services import (
     BulkResult,
+    Dismissal,
     report_notes_edit,
     report_resolve,
     reports_bulk_handle,
@@ -19,7 +20,11 @@ def test_a_report_edited_since_it_was_read_is_left_wholly_as_it_is(make_report, 
     first, stale = make_report(), make_report()
     report_notes_edit(report=stale, actor=teammate, notes="Looking into it.")  # `stale` is old now
     result = reports_bulk_handle(
-        reports=[first, stale], actor=owner, status=Status.DISMISSED, note="Duplicate."
+        reports=[first, stale],
+        actor=owner,
+        status=Status.DISMISSED,
+        note="Duplicate.",
+        dismissal=Dismissal("not_reproducible"),
     )
     assert result.handled == [first.report_id]
     assert [report_id for report_id, _why in result.conflicts] == [stale.report_id]
@@ -38,6 +43,14 @@ def test_a_handled_report_is_named_with_who_handled_it(make_report, owner, teamm
     assert result.handled == []
     assert result.conflicts[0][0] == report.report_id
     assert f"already resolved by {teammate.username}" in result.conflicts[0][1]
+
+
+def test_a_bulk_dismissal_without_a_reason_changes_nothing_and_says_why(make_report, owner):
+    report = make_report()
+    result = reports_bulk_handle(reports=[report], actor=owner, status=Status.DISMISSED)
+    assert result.handled == [] and "Choose why" in result.conflicts[0][1]
+    report.refresh_from_db()
+    assert report.status == Status.PENDING
 
 
 def test_the_summary_counts_and_names_at_most_ten():

@@ -57,7 +57,7 @@ def test_bulk_note_is_added_below_existing_notes(client, member, make_report):
     from reports.services import report_notes_edit
 
     report = report_notes_edit(report=report, actor=member, notes="Investigating.")
-    bulk(client, action="dismiss", selected=[report.report_id], note="Duplicate.")
+    bulk(client, action="dismiss", selected=[report.report_id], note="Duplicate.", reason="spam")
     report.refresh_from_db()
     assert report.status == Status.DISMISSED
     assert report.notes == "Investigating.\n\nDuplicate."
@@ -67,7 +67,9 @@ def test_bulk_on_all_matching_uses_the_filters(client, member, make_report, othe
     payments = [make_report(Category.PAYMENT) for _ in range(3)]
     crash = make_report()
     theirs = make_report(Category.PAYMENT, app=other_app)
-    response = bulk(client, action="dismiss", all_matching="on", query="category=payment")
+    response = bulk(
+        client, action="dismiss", all_matching="on", query="category=payment", reason="spam"
+    )
     assert "Dismissed 3 reports." in response.content.decode()
     for report in payments:
         report.refresh_from_db()

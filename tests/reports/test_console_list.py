@@ -11,7 +11,7 @@ from django.urls import reverse
 from reports import selectors
 from reports.models import Category, Report
 from reports.selectors import reports_page
-from reports.services import report_dismiss, report_resolve, reports_mark_past_due
+from reports.services import Dismissal, report_dismiss, report_resolve, reports_mark_past_due
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_status_tabs_filter_and_count(client, member, owner, make_report):
     dismissed = make_report()
     reports_mark_past_due()
     report_resolve(report=resolved, actor=owner)
-    report_dismiss(report=dismissed, actor=owner)
+    report_dismiss(report=dismissed, actor=owner, dismissal=Dismissal("not_reproducible"))
     html = get(client)
     tabs = dict(re.findall(r'>([A-Za-z ]+) <span class="count">([0-9,+]+)</span>', html))
     assert tabs == {"All": "4", "Pending": "2", "Past due": "1", "Resolved": "1", "Dismissed": "1"}
@@ -147,7 +147,7 @@ def assorted(owner, make_report):
         make_report(Category.PAYMENT, now=base + timedelta(hours=3)),
     ]
     report_resolve(report=reports[1], actor=owner)
-    report_dismiss(report=reports[3], actor=owner)
+    report_dismiss(report=reports[3], actor=owner, dismissal=Dismissal("not_reproducible"))
     return list(Report.objects.order_by("id"))
 
 

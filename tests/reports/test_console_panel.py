@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from reports.models import Category, ReportEvent, Status
-from reports.services import report_dismiss, report_notes_edit, report_resolve
+from reports.services import Dismissal, report_dismiss, report_notes_edit, report_resolve
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true", "HX-Target": "panel"}
@@ -24,6 +24,8 @@ def member(client, owner):
 
 def post(client, report, action, htmx=True, **data):
     fields = {"version": report.version, "notes": report.notes, **data}
+    if action == "dismiss":
+        fields.setdefault("reason", "not_reproducible")
     return client.post(url(report, f"report_{action}"), fields, headers=HTMX if htmx else {})
 
 
@@ -98,7 +100,7 @@ def test_notes_stay_editable_after_resolving(client, member, make_report):
 
 def test_a_handled_report_can_be_reopened(client, member, make_report):
     report = make_report()
-    report = report_dismiss(report=report, actor=member)
+    report = report_dismiss(report=report, actor=member, dismissal=Dismissal("not_reproducible"))
     html = post(client, report, "reopen").content.decode()
     assert "Report reopened" in html
     report.refresh_from_db()
@@ -126,7 +128,7 @@ def test_a_stale_notes_save_is_refused_and_keeps_your_text(client, member, teamm
 def test_resolving_what_someone_just_dismissed_says_who(client, member, teammate, make_report):
     report = make_report()
     seen_version = report.version
-    report_dismiss(report=report, actor=teammate)
+    report_dismiss(report=report, actor=teammate, dismissal=Dismissal("not_reproducible"))
     response = post(client, report, "resolve", version=seen_version)
     html = response.content.decode()
     assert response.status_code == 409

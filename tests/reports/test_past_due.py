@@ -12,6 +12,7 @@ from config.celery import app as celery_app
 from reports import tasks
 from reports.models import Report, ReportEvent, Status
 from reports.services import (
+    Dismissal,
     report_dismiss,
     report_reopen,
     report_resolve,
@@ -64,7 +65,7 @@ def test_a_report_handled_before_its_deadline_is_never_marked(make_report, owner
     resolved = make_report(now=timezone.now() - timedelta(hours=71))
     dismissed = make_report(now=timezone.now() - timedelta(hours=71))
     report_resolve(report=resolved, actor=owner)
-    report_dismiss(report=dismissed, actor=owner)
+    report_dismiss(report=dismissed, actor=owner, dismissal=Dismissal("not_reproducible"))
     assert reports_mark_past_due(now=timezone.now() + timedelta(days=30)) == 0
     assert not fresh(resolved).is_past_due and not fresh(dismissed).is_past_due
     assert not ReportEvent.objects.filter(kind=Kind.PAST_DUE).exists()
@@ -74,7 +75,9 @@ def test_a_report_handled_late_keeps_the_mark_and_the_history_says_late(make_rep
     report = make_report(now=timezone.now() - timedelta(days=4))
     reports_mark_past_due()
     marked_at = fresh(report).past_due_at
-    dismissed = report_dismiss(report=fresh(report), actor=owner)
+    dismissed = report_dismiss(
+        report=fresh(report), actor=owner, dismissal=Dismissal("not_reproducible")
+    )
     assert dismissed.status == Status.DISMISSED
     assert dismissed.past_due_at == marked_at
     assert dismissed.events.get(kind=Kind.DISMISSED).data["late"] is True
@@ -110,7 +113,7 @@ class TestReopenKeepsTheOriginalDeadline:
         self, make_report, owner
     ):
         report = make_report()
-        report_dismiss(report=report, actor=owner)
+        report_dismiss(report=report, actor=owner, dismissal=Dismissal("not_reproducible"))
         report_reopen(report=fresh(report), actor=owner)
         assert reports_mark_past_due(now=report.due_at - timedelta(seconds=1)) == 0
         assert reports_mark_past_due(now=report.due_at) == 1

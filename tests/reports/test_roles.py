@@ -128,7 +128,9 @@ def test_a_handler_sees_the_handling_controls(client, teammate, make_report):
     assert ">Save notes</button>" in panel
 
 
-@pytest.mark.parametrize("action", ["report_resolve", "report_dismiss", "report_notes"])
+@pytest.mark.parametrize(
+    "action", ["report_resolve", "report_dismiss", "report_notes", "report_reply"]
+)
 def test_a_viewers_post_is_refused_with_403_and_changes_nothing(
     client, viewer, make_report, action
 ):
@@ -137,7 +139,12 @@ def test_a_viewers_post_is_refused_with_403_and_changes_nothing(
     client.force_login(viewer)
     response = client.post(
         reverse(f"reports:{action}", args=["acme", report.report_id]),
-        {"version": report.version, "notes": "Viewer's note"},
+        {
+            "version": report.version,
+            "notes": "Viewer's note",
+            "reply": "Viewer's reply",
+            "reason": "spam",
+        },
     )
     assert response.status_code == 403
     assert _state(report) == before

@@ -1,5 +1,6 @@
 """The state changes of a report and the history rows each one writes."""
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from reports.models import Category, Report, ReportEvent, Screenshot, Status
 from reports.services import (
+    Dismissal,
     ReportConflict,
     ReportInput,
     ReportRuleError,
@@ -118,14 +120,16 @@ def test_resolve_records_who_and_when(make_report, owner):
 
 
 def test_dismiss_without_notes_writes_one_event(make_report, owner):
-    dismissed = report_dismiss(report=make_report(), actor=owner)
+    dismissed = report_dismiss(
+        report=make_report(), actor=owner, dismissal=Dismissal("not_reproducible")
+    )
     assert dismissed.status == Status.DISMISSED
     assert kinds(dismissed) == [Kind.SUBMITTED, Kind.DISMISSED]
 
 
 def test_resolving_a_report_someone_dismissed_says_who(make_report, owner, teammate):
     report = make_report()
-    report_dismiss(report=report, actor=teammate)
+    report_dismiss(report=report, actor=teammate, dismissal=Dismissal("not_reproducible"))
     with pytest.raises(ReportConflict) as refused:
         report_resolve(report=report, actor=owner, expected_version=report.version)
     assert "dismissed by teammate@acme.example" in refused.value.message
@@ -248,7 +252,8 @@ def test_two_developers_resolving_at_once_exactly_one_wins(make_report, owner, t
     def act(handle, actor):
         return lambda: handle(report=report, actor=actor, expected_version=report.version)
 
-    won, lost = run_at_once(act(report_resolve, owner), act(report_dismiss, teammate))
+    dismiss = functools.partial(report_dismiss, dismissal=Dismissal("spam"))
+    won, lost = run_at_once(act(report_resolve, owner), act(dismiss, teammate))
     assert len(won) == 1
     [conflict] = lost  # the other one is told who got there first
     assert isinstance(conflict, ReportConflict)

@@ -335,12 +335,39 @@ def test_resolve_goes_through_the_service_and_records_the_key(client, handle_key
     assert event.data["api_key_name"] == "Tool" and event.actor is None
 
 
-def test_dismiss_with_an_empty_body(client, handle_key, make_report):
+def test_a_dismiss_without_a_reason_is_refused_and_changes_nothing(client, handle_key, make_report):
     report = make_report()
-    # As `curl -X POST` sends it: no body, no Content-Type.
+    # As `curl -X POST` sends it: no body, no Content-Type. The reporter is told a reason.
     response = client.generic("POST", f"{LIST}/{report.report_id}/dismiss", **bearer(handle_key))
+    assert response.status_code == 400, response.content
+    for body, field in (
+        ({}, "reason"),
+        ({"reason": "because"}, "reason"),
+        ({"reason": "other"}, "reason_text"),
+        ({"reason": "duplicate"}, "duplicate_of"),
+    ):
+        response = write(client, "post", f"{LIST}/{report.report_id}/dismiss", handle_key, body)
+        assert response.status_code == 400, response.content
+        assert field in response.json()["fields"]
+    assert Report.objects.get().status == Status.PENDING
+    assert not ReportEvent.objects.filter(kind="dismissed").exists()
+
+
+def test_dismiss_with_a_reason_and_a_reply_tells_the_reporter(client, handle_key, make_report):
+    report = make_report(contact_email="reporter@example.net")
+    response = write(
+        client,
+        "post",
+        f"{LIST}/{report.report_id}/dismiss",
+        handle_key,
+        {"reason": "not_this_app", "reply": "This is about another app, sorry."},
+    )
     assert response.status_code == 200, response.content
-    assert Report.objects.get().status == Status.DISMISSED
+    report = Report.objects.get()
+    assert (report.status, report.dismiss_reason) == (Status.DISMISSED, "not_this_app")
+    reply = ReportEvent.objects.get(report=report, kind="replied")
+    assert reply.data["text"] == "This is about another app, sorry."
+    assert reply.data["api_key_name"] == "Tool"
 
 
 def test_notes_edit_at_any_time(client, handle_key, make_report, owner):
@@ -362,7 +389,7 @@ def test_a_stale_version_is_a_409_with_the_current_state(client, handle_key, mak
     report_resolve(report=report, actor=owner, notes="Done by a person")
     for method, path, body in (
         ("patch", f"{LIST}/{report.report_id}", {"notes": "Mine", "version": 1}),
-        ("post", f"{LIST}/{report.report_id}/dismiss", {"version": 1}),
+        ("post", f"{LIST}/{report.report_id}/dismiss", {"version": 1, "reason": "spam"}),
         ("post", f"{LIST}/{report.report_id}/resolve", {}),  # already handled, no version
     ):
         response = write(client, method, path, handle_key, body)
@@ -440,7 +467,11 @@ def test_two_key_requests_and_a_person_at_once_one_wins_the_others_get_409(
 
     def by_key_dismissing():
         response = write(
-            Client(), "post", f"{LIST}/{report.report_id}/dismiss", key, {"version": 1}
+            Client(),
+            "post",
+            f"{LIST}/{report.report_id}/dismiss",
+            key,
+            {"version": 1, "reason": "spam"},
         )
         return ("key dismissing", response.status_code)
 

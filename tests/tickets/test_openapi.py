@@ -216,7 +216,7 @@ SCENARIOS = {
     (*LIST, "429"): list_429,
     **_write_scenarios(NOTES, "patch", "", {"notes": "Called back.", "version": 1}),
     **_write_scenarios(RESOLVE, "post", "/resolve", {"notes": "Refunded.", "version": 1}),
-    **_write_scenarios(DISMISS, "post", "/dismiss", {"version": 1}),
+    **_write_scenarios(DISMISS, "post", "/dismiss", {"version": 1, "reason": "spam"}),
     (*SCREENSHOT, "200"): screenshot_200,
     (*SCREENSHOT, "404"): screenshot_404,
 }

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from config import celery_app
 from reports.models import Category
-from reports.services import report_dismiss, report_notes_edit, reports_mark_past_due
+from reports.services import Dismissal, report_dismiss, report_notes_edit, reports_mark_past_due
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,9 @@ def test_the_status_page_and_the_appeal_form_read_the_report_id_in_any_case(
     client, make_report, owner
 ):
     # A reporter reading the ID aloud or typing it by hand may type it in lower case.
-    report = report_dismiss(report=make_report(category="payment"), actor=owner)
+    report = report_dismiss(
+        report=make_report(category="payment"), actor=owner, dismissal=Dismissal("not_reproducible")
+    )
     typed = report.report_id.lower()
     status = client.get(f"/help/acme/tickets/{typed}/?key={report.access_key}")
     appeal = client.get(f"/help/acme/tickets/{typed}/appeal/?key={report.access_key}")
@@ -34,7 +36,7 @@ def test_the_status_page_and_the_appeal_form_read_the_report_id_in_any_case(
 def test_right_key_shows_status_due_time_and_public_history(client, make_report, owner):
     report = make_report(contact_email="r@example.net")
     report_notes_edit(report=report, actor=owner, notes="Internal: probably bug 123")
-    report = report_dismiss(report=report, actor=owner)
+    report = report_dismiss(report=report, actor=owner, dismissal=Dismissal("not_reproducible"))
     response = client.get(status_url(report))
     page = response.content.decode()
     assert response.status_code == 200
@@ -57,7 +59,9 @@ def test_a_pending_report_shows_when_the_answer_is_due(client, make_report):
 
 
 def test_a_handled_payment_report_offers_the_appeal(client, make_report, owner):
-    report = report_dismiss(report=make_report(Category.PAYMENT), actor=owner)
+    report = report_dismiss(
+        report=make_report(Category.PAYMENT), actor=owner, dismissal=Dismissal("not_reproducible")
+    )
     page = client.get(status_url(report)).content.decode()
     appeal_link = f"/help/acme/tickets/{report.report_id}/appeal/?key={report.access_key}"
     assert appeal_link in page
