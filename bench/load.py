@@ -594,7 +594,12 @@ class Developer:
             "resolve / dismiss",
             lambda: self.client.post(
                 f"{base}{report_id}/{action}/",
-                data={"version": version[1], "notes": f"Handled by {self.username}."},
+                # A dismissal tells the reporter why (ignored by resolve).
+                data={
+                    "version": version[1],
+                    "notes": f"Handled by {self.username}.",
+                    "reason": "not_reproducible",
+                },
                 headers={"HX-Request": "true"},
             ),
         )

@@ -52,9 +52,11 @@ def test_two_developers_deciding_at_once_over_http_exactly_one_wins(
 
         def press(browser, action, report=report, forms=forms, barrier=barrier, answers=answers):
             barrier.wait()
+            # A dismissal tells the reporter why: the panel's form sends a reason with it.
+            data = {**forms[browser], "reason": "spam"} if action == "dismiss" else forms[browser]
             answers[action] = browser.post(
                 reverse(f"reports:report_{action}", args=["acme", report.report_id]),
-                data=forms[browser],
+                data=data,
             )
 
         threads = [
