@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from reports.insights import rollup_add
+from reports.insights.rollups import APPEAL_DECIDED, APPEAL_FILED, hour_of
 from reports.models import Report, ReportEvent, Status
 from reports.outbox import email_enqueue
 from reports.roles import HANDLING_ROLES, role_require
@@ -33,6 +35,8 @@ from reports.services import (
     report_decision_change,
     report_event_record,
 )
+from reports.timeformat import when_zone_text
+from reports.webhooks.events import EventType, report_event_emit
 
 from .models import Appeal, AppealScreenshot
 from .selectors import appeal_eligibility
@@ -101,6 +105,7 @@ def appeal_submit(
             # Only a verified address is shared (reports.models.MiniApp.support_email_shared).
             support_email = report.mini_app.support_email_shared
             report_event_record(report, Kind.APPEAL_SUBMITTED, None, now, appeal=appeal.pk)
+            rollup_add(mini_app_id=report.mini_app_id, counts={(hour_of(now), APPEAL_FILED, ""): 1})
             if support_email:
                 report_event_record(
                     report,
@@ -113,6 +118,7 @@ def appeal_submit(
                 )
             _email_reporter_received(appeal=appeal, report=report)
             _email_members_new_appeal(appeal=appeal, report=report)
+            _webhook_emit(appeal=appeal, report=report, type=EventType.APPEAL_CREATED, now=now)
     except IntegrityError:
         # The database's own rule (one open appeal, one per handling) caught a race.
         raise AppealRefused(
@@ -135,6 +141,7 @@ def appeal_uphold(*, appeal: Appeal, actor: AbstractBaseUser | None, reply: str)
         )
         report_event_record(current.report, Kind.APPEAL_UPHELD, actor, now, appeal=current.pk)
         _email_reporter_outcome(appeal=current)
+        _webhook_emit(appeal=current, report=current.report, type=EventType.APPEAL_DECIDED, now=now)
     return current
 
 
@@ -169,6 +176,7 @@ def appeal_overturn(
             now=now,
         )
         _email_reporter_outcome(appeal=current)
+        _webhook_emit(appeal=current, report=current.report, type=EventType.APPEAL_DECIDED, now=now)
     return current
 
 
@@ -221,6 +229,28 @@ def appeals_mark_past_due(*, now: datetime | None = None) -> int:
 # --- helpers
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def _webhook_emit(*, appeal: Appeal, report: Report, type: str, now: datetime) -> None:
+    """appeal.created / appeal.decided: the report as the API shows it, with the appeal."""
+    report_event_emit(
+        report=report,
+        type=type,
+        now=now,
+        appeal={
+            "id": appeal.pk,
+            "state": appeal.state,
+            "appealed_status": appeal.appealed_status,
+            "created_at": _iso(appeal.created_at),
+            "due_at": _iso(appeal.due_at),
+            "decided_at": _iso(appeal.decided_at),
+            "new_status": appeal.new_status or None,
+        },
+    )
+
+
 def _decide(
     *, appeal: Appeal, actor, reply: str, state: str, now: datetime, new_status: str = ""
 ) -> Appeal:
@@ -239,9 +269,10 @@ def _decide(
     )
     if claimed != 1:
         who = current.decided_by.get_username() if current.decided_by else "someone"
-        when = timezone.localtime(current.decided_at).strftime("%Y-%m-%d %H:%M %Z")
+        when = when_zone_text(current.decided_at)
         state_name = current.get_state_display().lower()
         raise AppealConflict(current, f"This appeal was already {state_name} by {who} at {when}.")
+    rollup_add(mini_app_id=current.mini_app_id, counts={(hour_of(now), APPEAL_DECIDED, state): 1})
     return current
 
 

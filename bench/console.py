@@ -5,12 +5,20 @@ runs reuse the data when the row counts already match), serves the app with guni
 loopback port (2 sync workers, this machine has 2 cores), signs in with a real HTTP client
 (httpx) and times each case sequentially: p50 / p95 / p99 and requests per second.
 
-Targets: list and panel p95 < 50 ms, free-text search p95 < 150 ms, exact-ID search p95 < 20 ms.
+Targets (p95, issue #15): list, sorts and a deep keyset page <= 30 ms, exact-ID search <= 15 ms,
+free-text search <= 60 ms, panel <= 25 ms, stacked filters (issue type + past due + date range)
+<= 50 ms. Then the default list page taken apart (bench/_console_parts.py): the bare keyset SQL,
+every statement of the page, a minimal template of the same 50 rows, against the whole page, so
+the framework's overhead is a ratio (goal: within 3x).
 
   BENCH_REQUESTS=200 (timed requests per case), BENCH_DATABASE_URL (the server to use; its
-  database name is ignored), BENCH_PORT (default: a free loopback port).
+  database name is ignored), BENCH_DB_NAME (default reportdesk_bench: another name benches a
+  copy, e.g. `CREATE DATABASE mine TEMPLATE reportdesk_bench`), BENCH_PORT (default: a free
+  loopback port), BENCH_CASES (only the cases whose name contains one of these comma-separated
+  words).
 """
 
+import json
 import os
 import random
 import secrets
@@ -29,7 +37,7 @@ from _pg import database_url, ensure_database
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-DB_NAME = "reportdesk_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "reportdesk_bench")
 APPS = {"bench-big": 1_000_000, "bench-a": 100_000, "bench-b": 100_000}
 APPS |= {"bench-c": 100_000, "bench-d": 100_000}
 BIG = "bench-big"
@@ -76,6 +84,13 @@ def manage(*args: str) -> None:
 def prepare_database() -> None:
     ensure_database(DB_NAME)
     manage("migrate", "--no-input", "-v", "0")
+    # The served app runs with DEBUG off: its pages name the hashed static files.
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=server_environment(),
+        check=True,
+    )
     seeded = False
     with psycopg.connect(database_url(DB_NAME), autocommit=True) as conn:
         counts = dict(
@@ -118,11 +133,22 @@ def samples() -> dict:
             "ORDER BY created_at DESC, id DESC OFFSET 500000 LIMIT 20",
             [app_id],
         ).fetchall()
+        # Stacked filters: an issue type of each category, past due, over the middle days.
+        issue_types = conn.execute(
+            "SELECT DISTINCT ON (category) code FROM reports_issuetype ORDER BY category, position"
+        ).fetchall()
+        first, last = conn.execute(
+            "SELECT MIN(created_at), MAX(created_at) FROM reports_report WHERE mini_app_id = %s",
+            [app_id],
+        ).fetchone()
+    span = last - first
     return {
         "report_ids": [r[0] for r in rows],
         "open_ids": [r[1] for r in rows if r[1]],
         "order_ids": [r[2] for r in rows if r[2]],
         "deep": [r[0] for r in deep],
+        "issue_types": [r[0] for r in issue_types],
+        "date_range": ((first + span * 0.2).date(), (first + span * 0.7).date()),
     }
 
 
@@ -189,27 +215,36 @@ def cases(data: dict) -> list[tuple[str, list[str], float]]:
         return f"{base}?{urlencode(params)}"
 
     words = ["refund", "charged twice", "spinner", "cart update", "subscription", "grey feed"]
+    rare = ["xylophone", "zebra crossing", "quokka"]  # in no report: the full-text index's plan
     exact = data["report_ids"][:50] + data["open_ids"][:25] + data["order_ids"][:25]
+    start, end = data["date_range"]
+    stacked = [
+        q(issue_type=code, past_due="true", reported_from=start, reported_to=end)
+        for code in data["issue_types"]
+    ]
     listing = [
-        ("list: default (newest first)", [base], 50),
-        ("list: filtered (payment, pending)", [q(category="payment", status="pending")], 50),
-        ("list: filtered (past due tab)", [q(status="past_due")], 50),
+        ("list: default (newest first)", [base], 30),
+        ("list: filtered (payment, pending)", [q(category="payment", status="pending")], 30),
+        ("list: filtered (past due tab)", [q(status="past_due")], 30),
+        ("list: stacked filters (type, past due, dates)", stacked, 50),
     ]
     for sort in ("time", "status", "-status", "issue_type", "-issue_type"):
-        listing.append((f"list: sort {sort}", [q(ordering=sort)], 50))
+        listing.append((f"list: sort {sort}", [q(ordering=sort)], 30))
     listing += [
-        ("list: sort time_left", [q(ordering="time_left")], 50),
-        ("list: sort -time_left", [q(ordering="-time_left")], 50),
-        ("list: page 10,001 (keyset, row 500,000)", [q(after=rid) for rid in data["deep"]], 50),
-        ("search: free text", [q(q=w) for w in words], 150),
-        ("search: exact ID / Open ID / order ID", [q(q=v) for v in exact], 20),
+        ("list: sort time_left", [q(ordering="time_left")], 30),
+        ("list: sort -time_left", [q(ordering="-time_left")], 30),
+        ("list: page 10,001 (keyset, row 500,000)", [q(after=rid) for rid in data["deep"]], 30),
+        ("search: free text", [q(q=w) for w in words], 60),
+        ("search: free text, rare words", [q(q=w) for w in rare], 60),
+        ("search: exact ID / Open ID / order ID", [q(q=v) for v in exact], 15),
         # What search-as-you-type really requests: the table fragment, not the whole page.
-        ("search: free text (HTMX fragment)", [q(q=w) for w in words], 150),
-        ("search: exact ID (HTMX fragment)", [q(q=v) for v in exact], 20),
-        ("panel", [f"{base}{rid}/" for rid in data["report_ids"][:100]], 50),
-        ("panel (HTMX fragment)", [f"{base}{rid}/" for rid in data["report_ids"][100:200]], 50),
+        ("search: free text (HTMX fragment)", [q(q=w) for w in words], 60),
+        ("search: exact ID (HTMX fragment)", [q(q=v) for v in exact], 15),
+        ("panel", [f"{base}{rid}/" for rid in data["report_ids"][:100]], 25),
+        ("panel (HTMX fragment)", [f"{base}{rid}/" for rid in data["report_ids"][100:200]], 25),
     ]
-    return listing
+    only = [word for word in os.environ.get("BENCH_CASES", "").split(",") if word]
+    return [case for case in listing if not only or any(word in case[0] for word in only)]
 
 
 def worker_peak_rss_mb(master_pid: int) -> float:
@@ -221,6 +256,36 @@ def worker_peak_rss_mb(master_pid: int) -> float:
             if line.startswith("VmHWM:"):
                 peaks.append(int(line.split()[1]) / 1024)
     return max(peaks, default=0.0)
+
+
+def measure_parts(page_p50: float | None) -> None:
+    """The default list page taken apart, in a process of its own with the server's settings."""
+    result = subprocess.run(
+        [PYTHON, str(ROOT / "bench" / "_console_parts.py"), USER, f"/console/{BIG}/reports/"],
+        cwd=ROOT,
+        env=server_environment(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    parts = json.loads(result.stdout.strip().splitlines()[-1])
+    floor = parts["keyset_sql"] + parts["minimal_render"]
+    print(
+        "\nThe default list page taken apart (medians, ms, one process, no HTTP):\n"
+        f"  bare keyset SQL of the 50 rows      {parts['keyset_sql']:7.2f}\n"
+        f"  all {parts['statement_count']} statements of the page      "
+        f"{parts['statements']:7.2f}\n"
+        f"  minimal template of the 50 rows     {parts['minimal_render']:7.2f}\n"
+        f"  SQL + minimal render                {floor:7.2f}\n"
+        f"  the page's own templates            {parts['page_render']:7.2f}\n"
+        f"  the whole request through Django    {parts['view']:7.2f}"
+        f"   = {parts['view'] / floor:.1f}x (SQL + minimal render)"
+    )
+    if page_p50 is not None:
+        print(
+            f"  the page over HTTP (p50 above)      {page_p50:7.2f}"
+            f"   = {page_p50 / floor:.1f}x (goal: within 3x)"
+        )
 
 
 def measure_export(client: httpx.Client, master_pid: int) -> None:
@@ -273,21 +338,26 @@ def main() -> int:
             )
             # Other work on this 2-core machine shows in every figure: say how busy it was.
             print(f"load average (1, 5, 15 min) before: {load_average()}")
-            print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}  target p95")
+            print(f"{'case':46} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>7}  target p95")
+            page_p50 = None
             for name, paths, target in cases(data):
                 if name.endswith("(HTMX fragment)"):
                     client.headers["HX-Request"] = "true"
                 figures = run_case(client, paths, REQUESTS)
                 client.headers.pop("HX-Request", None)
-                ok = figures["p95"] < target
+                ok = figures["p95"] <= target
                 failures += not ok
+                if name.startswith("list: default"):
+                    page_p50 = figures["p50"]
                 print(
-                    f"{name:42} {figures['p50']:8.1f} {figures['p95']:8.1f} "
-                    f"{figures['p99']:8.1f} {figures['rps']:7.1f}  < {target:.0f} ms "
+                    f"{name:46} {figures['p50']:8.1f} {figures['p95']:8.1f} "
+                    f"{figures['p99']:8.1f} {figures['rps']:7.1f}  <= {target:.0f} ms "
                     f"{'ok' if ok else 'MISSED'}"
                 )
             print(f"load average (1, 5, 15 min) after: {load_average()}")
-            measure_export(client, server.pid)
+            measure_parts(page_p50)
+            if not os.environ.get("BENCH_CASES"):
+                measure_export(client, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -364,11 +363,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # How often beat runs the past-due job (seconds); the end-to-end test shortens it.
 PAST_DUE_INTERVAL_SECONDS = envint("PAST_DUE_INTERVAL_SECONDS", 60)
-# The hour (UTC) at which the daily "due within 12 hours" digest goes out.
-DUE_SOON_DIGEST_HOUR = envint("DUE_SOON_DIGEST_HOUR", 8)
-if not 0 <= DUE_SOON_DIGEST_HOUR <= 23 or PAST_DUE_INTERVAL_SECONDS < 1:
+# How often beat looks for developers whose daily summary hour has come (seconds): every 15
+# minutes, so the half-hour timezones get theirs on time too; the end-to-end test shortens it.
+DAILY_SUMMARY_INTERVAL_SECONDS = envint("DAILY_SUMMARY_INTERVAL_SECONDS", 900)
+if PAST_DUE_INTERVAL_SECONDS < 1 or DAILY_SUMMARY_INTERVAL_SECONDS < 1:
     raise ImproperlyConfigured(
-        "DUE_SOON_DIGEST_HOUR must be 0-23 and PAST_DUE_INTERVAL_SECONDS at least 1."
+        "PAST_DUE_INTERVAL_SECONDS and DAILY_SUMMARY_INTERVAL_SECONDS must be at least 1."
     )
 # Exactly ONE beat process may run (`celery -A config beat`): a second would send every entry
 # twice. The jobs are idempotent, so that would waste work, never double a mark or an e-mail.
@@ -387,14 +387,22 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
         "options": {"expires": 900},
     },
-    # The daily digest of pending reports due within 12 hours.
-    "send-due-soon-digests": {
-        "task": "reports.tasks.send_due_soon_digests",
-        "schedule": crontab(hour=DUE_SOON_DIGEST_HOUR, minute=0),
-        "options": {"expires": 3600},
+    # The daily summary e-mail, sent to each developer at the hour they chose in their own
+    # timezone (reports/daily_summary.py); once a day each, however often this runs.
+    "send-daily-summaries": {
+        "task": "reports.tasks.send_daily_summaries",
+        "schedule": float(DAILY_SUMMARY_INTERVAL_SECONDS),
+        "options": {"expires": DAILY_SUMMARY_INTERVAL_SECONDS},
     },
     # The outbox sweep: e-mails queued while the broker was down go out once it is back.
     "deliver-pending-emails": {"task": "reports.tasks.deliver_pending_emails", "schedule": 60.0},
+    # The webhook sweep: deliveries whose task never ran (broker down) or whose next retry
+    # is due; each row is claimed by a conditional UPDATE, so overlapping runs never double one.
+    "deliver-pending-webhooks": {
+        "task": "reports.tasks.deliver_pending_webhooks",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
     # Appeals carry the same 72-hour promise: mark open appeals past their deadline, on the
     # reports' interval. A run left queued past the next one is dropped (expires).
     "mark-appeals-past-due": {
@@ -404,8 +412,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Outgoing webhooks (reports/webhooks/). Endpoints on loopback, private, link-local,
+# multicast, reserved or cloud-metadata addresses (and plain http) are refused unless this is
+# on: for local development and the tests only, never in production (SSRF).
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = envbool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", DEBUG)
+# Seconds a receiver has to answer one delivery (connect, send, read); the tests shorten it.
+WEBHOOKS_TIMEOUT_SECONDS = 5.0
+
 # --- The 72-hour rule, in one place.
 REPORT_RESPONSE_HOURS = envint("REPORT_RESPONSE_HOURS", 72)
+# How often the open User reports list asks whether new reports arrived (seconds).
+CONSOLE_NEW_REPORTS_POLL_SECONDS = envint("CONSOLE_NEW_REPORTS_POLL_SECONDS", 30)
 
 # --- Behind a reverse proxy: the client address (help-center rate limits, sign-in lockout) is
 # the one the proxy appends to X-Forwarded-For. Unset there, every client shares the proxy's

@@ -2,17 +2,22 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.template.defaultfilters import pluralize
 from django.utils.functional import cached_property
 
 from . import services
+from .api_keys.services import api_key_revoke
 from .app_settings.services import support_email_verification_send
 from .forms import validate_display_name
 from .models import (
+    ApiKey,
     AppEvent,
     DismissReason,
     Invitation,
     IssueType,
+    MemberRole,
     Membership,
     MiniApp,
     OutboundEmail,
@@ -21,7 +26,15 @@ from .models import (
     Screenshot,
     Status,
 )
-from .team.services import mini_app_first_owner_invite
+from .team.services import (
+    TeamRuleError,
+    member_owner_kept_check,
+    member_remove,
+    member_role_change,
+    mini_app_first_owner_invite,
+)
+from .webhooks.models import WebhookDelivery, WebhookEndpoint
+from .webhooks.services import WebhookRuleError, delivery_resend, endpoint_delete, endpoint_update
 
 
 class CappedCountPaginator(Paginator):
@@ -55,11 +68,30 @@ class DeletesFilesMixin:
         services.records_delete(queryset=queryset)
 
 
+class MembershipInlineFormSet(BaseInlineFormSet):
+    """Refuses, with the console's message, removing or demoting the app's last owner: the
+    team's own rule (reports.team.services), asked of each row as it is stored."""
+
+    def clean(self) -> None:
+        super().clean()
+        changing = [f for f in self.forms if f.instance.pk is not None and f.has_changed()]
+        if any(f.instance.role == MemberRole.OWNER for f in changing if "role" in f.changed_data):
+            return  # someone becomes an owner: the services decide, promotions first
+        for form in changing:
+            if self._should_delete_form(form) or "role" in form.changed_data:
+                stored = Membership.objects.select_related("mini_app").get(pk=form.instance.pk)
+                try:
+                    member_owner_kept_check(membership=stored)
+                except TeamRuleError as refused:
+                    raise forms.ValidationError(str(refused)) from None
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipInlineFormSet
     extra = 0
     autocomplete_fields = ["user"]
-    fields = ["user", "role", "email_past_due", "email_due_soon", "created_at"]
+    fields = ["user", "role", "email_past_due", "created_at"]
     readonly_fields = ["created_at"]
 
 
@@ -114,6 +146,36 @@ class MiniAppAdmin(admin.ModelAdmin):
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # the first owner comes by invitation
 
+    def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Removals and role changes through the team's services: under the app's lock, in the
+        # audit log, and refused (two owners demoted at once) if no owner would be left.
+        memberships = formset.save(commit=False)
+        changed = dict(formset.changed_objects)
+        # New owners first, so an owner handing over to another in one save keeps the rule.
+        for membership in sorted(memberships, key=lambda m: m.role != MemberRole.OWNER):
+            fields = set(changed.get(membership, ()))
+            if membership.pk is None:
+                membership.save()
+                continue
+            if "role" in fields:
+                self._team_change(
+                    request, member_role_change, membership=membership, role=membership.role
+                )
+                fields.discard("role")
+            if fields:
+                membership.save(update_fields=sorted(fields))
+        for membership in formset.deleted_objects:
+            self._team_change(request, member_remove, membership=membership)
+        return None
+
+    def _team_change(self, request, service, **arguments) -> None:
+        try:
+            service(actor=request.user, **arguments)
+        except TeamRuleError as refused:
+            messages.error(request, str(refused))
+
     def save_model(self, request, obj, form, change) -> None:
         # A new or changed support e-mail is shared with reporters only once verified.
         email_changed = "support_email" in form.changed_data
@@ -139,7 +201,7 @@ class MiniAppAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "mini_app", "role", "email_past_due", "email_due_soon", "created_at"]
+    list_display = ["user", "mini_app", "role", "email_past_due", "created_at"]
     list_filter = ["mini_app", "role"]
     list_select_related = ["user", "mini_app"]
     search_fields = ["user__username", "user__email", "mini_app__slug"]
@@ -325,3 +387,129 @@ class AppEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Owners create keys on the console's Integration page; here an operator can find a key
+    by its prefix and revoke it (audited, as from the console). Only the key's hash is stored,
+    and it is not shown. Revoked keys stay, so the history can still name them."""
+
+    list_display = [
+        "prefix",
+        "name",
+        "mini_app",
+        "scope",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter), "mini_app"]
+    list_select_related = ["mini_app"]
+    search_fields = ["prefix", "name"]
+    exclude = ["key_hash"]
+    actions = ["revoke_selected"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        keys = queryset.select_related("mini_app")
+        revoked = sum(api_key_revoke(api_key=key, actor=request.user) for key in keys)
+        self.message_user(
+            request, f"Revoked {revoked} API key{pluralize(revoked)}.", messages.SUCCESS
+        )
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Owners add endpoints on the console; here an operator can see which ones fail, turn one
+    off, or delete it, through the console's services (each in the app's audit log). The
+    signing secret is not shown."""
+
+    list_display = [
+        "url",
+        "mini_app",
+        "enabled",
+        "consecutive_failures",
+        "last_success_at",
+        "last_failure_at",
+        "disabled_reason",
+    ]
+    list_filter = ["enabled", "mini_app"]
+    list_select_related = ["mini_app"]
+    search_fields = ["url"]
+    exclude = ["secret", "previous_secret"]
+    actions = ["disable_selected"]
+
+    @admin.action(description="Disable selected webhook endpoints")
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        endpoints = list(queryset.filter(enabled=True).select_related("mini_app"))
+        for endpoint in endpoints:
+            endpoint_update(
+                endpoint=endpoint,
+                actor=request.user,
+                url=endpoint.url,
+                event_types=endpoint.event_types,
+                enabled=False,
+            )
+        self.message_user(
+            request,
+            f"Disabled {len(endpoints)} endpoint{pluralize(len(endpoints))}.",
+            messages.SUCCESS,
+        )
+
+    def delete_model(self, request, obj) -> None:
+        endpoint_delete(endpoint=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for endpoint in queryset.select_related("mini_app"):
+            endpoint_delete(endpoint=endpoint, actor=request.user)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every event sent to every endpoint: find one by its webhook-id (what a receiver logs)
+    and send it again, as "Resend" does on the console."""
+
+    list_display = [
+        "webhook_id",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "created_at",
+        "next_attempt_at",
+    ]
+    list_filter = ["status", "event_type"]
+    list_select_related = ["endpoint"]
+    search_help_text = "Exact webhook-id (msg_...)."
+    search_fields = ["webhook_id"]
+    show_full_result_count = False
+    paginator = CappedCountPaginator
+    raw_id_fields = ["endpoint"]
+    actions = ["resend_selected"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        term = search_term.strip()
+        return (queryset.filter(webhook_id=term) if term else queryset), False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the log is what the owner reads back; it goes with its endpoint
+
+    @admin.action(description="Resend selected deliveries")
+    def resend_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        resent, refused = 0, []
+        for delivery in queryset.select_related("endpoint__mini_app"):
+            try:
+                delivery_resend(delivery=delivery, actor=request.user)
+                resent += 1
+            except WebhookRuleError as error:
+                refused.append(f"{delivery.webhook_id}: {error}")
+        self.message_user(
+            request, f"Resent {resent} deliver{pluralize(resent, 'y,ies')}.", messages.SUCCESS
+        )
+        for line in refused:
+            self.message_user(request, line, messages.WARNING)

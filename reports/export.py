@@ -6,10 +6,13 @@ one cannot change without the other in sight.
 
 import csv
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import tzinfo
+
+from django.contrib.auth.models import AbstractBaseUser
 
 from .models import Category, MiniApp, Status
 from .selectors import report_filter
+from .timeformat import when_stamp
 
 EXPORT_FIELDS = (
     "report_id",
@@ -28,12 +31,14 @@ EXPORT_FIELDS = (
 )
 
 
-def reports_for_export(*, mini_app: MiniApp, params: Mapping) -> Iterator[tuple]:
+def reports_for_export(
+    *, mini_app: MiniApp, params: Mapping, user: AbstractBaseUser | None = None
+) -> Iterator[tuple]:
     """Rows of the current filtered list, in its order, read in chunks (a server-side cursor on
 
     PostgreSQL), so a million rows never sit in memory at once.
     """
-    filterset = report_filter(mini_app=mini_app, params=params)
+    filterset = report_filter(mini_app=mini_app, params=params, user=user)
     queryset = filterset.qs.values_list(*EXPORT_FIELDS)
     return queryset.iterator(chunk_size=2000)
 
@@ -78,9 +83,6 @@ def export_csv_lines(rows: Iterable[tuple], zone: tzinfo) -> Iterator[str]:
         ]
     )
 
-    def utc(value: datetime | None) -> str:
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
     for row in rows:
         created = row[index["created_at"]]
         yield writer.writerow(
@@ -92,13 +94,13 @@ def export_csv_lines(rows: Iterable[tuple], zone: tzinfo) -> Iterator[str]:
                     categories.get(row[index["category"]], row[index["category"]]),
                     row[index["issue_type__name"]],
                     row[index["details"]],
-                    utc(created),
-                    created.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+                    when_stamp(created),
+                    when_stamp(created, zone),
                     row[index["order_id"]],
                     statuses.get(row[index["status"]], row[index["status"]]),
                     "yes" if row[index["past_due_at"]] else "no",
                     row[index["handled_by__username"]],
-                    utc(row[index["handled_at"]]),
+                    when_stamp(row[index["handled_at"]]),
                     row[index["notes"]],
                     row[index["contact_email"]],
                 )

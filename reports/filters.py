@@ -133,6 +133,11 @@ def issue_type_choices() -> list:
     return [(Category(value).label, entries) for value, entries in groups.items()]
 
 
+# The assignee filter's fixed values; a member is chosen by their user id.
+ASSIGNEE_ME = "me"
+ASSIGNEE_NONE = "none"
+ASSIGNEE_FIXED_CHOICES = [(ASSIGNEE_ME, "Assigned to me"), (ASSIGNEE_NONE, "Unassigned")]
+
 PAST_DUE_CHOICES = [("true", "Past due only"), ("false", "Not past due")]
 REPORTER_REPLIED_CHOICES = [("true", "Reporter replied (not answered yet)")]
 
@@ -191,6 +196,15 @@ class ReportFilter(django_filters.FilterSet):
         empty_label="Any",
         method="filter_reporter_replied",
     )
+    assignee = django_filters.ChoiceFilter(
+        label="Assignee",
+        choices=[],  # the app's members, filled per request, see __init__
+        empty_label="Anyone",
+        method="filter_assignee",
+    )
+    source = django_filters.ChoiceFilter(
+        label="Source", choices=Report.Source.choices, empty_label="Any source"
+    )
     reported_from = django_filters.DateFilter(
         label="From", method="filter_reported_from", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -204,6 +218,14 @@ class ReportFilter(django_filters.FilterSet):
     created_before = UtcIsoDateTimeFilter(
         label="Reported before", field_name="created_at", lookup_expr="lt"
     )
+    # Exact instants too, for the daily summary e-mail's links (reports/daily_summary.py).
+    due_before = UtcIsoDateTimeFilter(label="Due before", field_name="due_at", lookup_expr="lt")
+    handled_after = UtcIsoDateTimeFilter(
+        label="Handled at or after", field_name="handled_at", lookup_expr="gte"
+    )
+    handled_before = UtcIsoDateTimeFilter(
+        label="Handled before", field_name="handled_at", lookup_expr="lt"
+    )
     ordering = ReportOrderingFilter(
         label="Sort by",
         fields={column.field: name for name, column in SORT_COLUMNS.items()},
@@ -215,13 +237,21 @@ class ReportFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = ReportFilterForm
 
-    # Set when the search went to the words of the details (not an exact ID match).
+    # Set when the search went to the words of the details (not an exact ID match), with the
+    # words: the selector picks the word search's plan from them (reports.search).
     words_searched = False
+    searched_words = ""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, members=(), user=None, **kwargs):
+        """`members`: the app's members (user objects) the assignee filter offers; `user`:
+        whom "Assigned to me" means (None, e.g. an API key: nobody)."""
         super().__init__(*args, **kwargs)
         # One catalogue query per list, shared by validation and the rendered select.
         self.filters["issue_type"].extra["choices"] = issue_type_choices()
+        self.user = user
+        self.filters["assignee"].extra["choices"] = ASSIGNEE_FIXED_CHOICES + [
+            (str(member.pk), member.display_name) for member in members
+        ]
 
     def filter_search(self, queryset, name, value):
         """An exact ID match wins (one indexed lookup); otherwise the words of the details.
@@ -234,7 +264,7 @@ class ReportFilter(django_filters.FilterSet):
         exact = self._exact_ids(queryset, text)
         if exact:
             return queryset.filter(pk__in=exact)
-        self.words_searched = True
+        self.words_searched, self.searched_words = True, text
         return queryset.filter(details_q(text))
 
     def _exact_ids(self, queryset, text: str) -> list[int]:
@@ -255,6 +285,14 @@ class ReportFilter(django_filters.FilterSet):
 
     def filter_reporter_replied(self, queryset, name, value):
         return queryset.filter(reporter_replied_at__isnull=False)
+
+    def filter_assignee(self, queryset, name, value):
+        if value == ASSIGNEE_NONE:
+            return queryset.filter(assignee__isnull=True)
+        if value == ASSIGNEE_ME:
+            user_id = getattr(self.user, "pk", None)
+            return queryset.filter(assignee_id=user_id) if user_id else queryset.none()
+        return queryset.filter(assignee_id=int(value))
 
     def filter_reported_from(self, queryset, name, value):
         # Days are the viewer's days: midnight in their timezone (see the timezone middleware).
@@ -283,3 +321,19 @@ class ReportFilter(django_filters.FilterSet):
             if name not in ("status", "ordering"):
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
+
+
+# The list's own parameters a saved view keeps, in this order; paging (after / before) and the
+# handling API's instants are not a view.
+VIEW_PARAMS = (
+    "q",
+    "status",
+    "category",
+    "issue_type",
+    "assignee",
+    "past_due",
+    "reporter_replied",
+    "reported_from",
+    "reported_to",
+    "ordering",
+)

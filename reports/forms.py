@@ -5,12 +5,14 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .middleware import timezone_names
 from .models import DismissReason
 from .screenshots import MAX_BYTES, MAX_SCREENSHOTS, image_process, images_total_pixels_check
+from .selectors import list_state_query
 from .services import Dismissal
 
 REPORT_ID_SHAPE = re.compile(r"^[0-9A-Za-z]{1,16}$")
@@ -38,17 +40,23 @@ def validate_visible_email(value: str) -> None:
         raise ValidationError("Enter a valid e-mail address.", code="invalid")
 
 
+STALE_PAGE = "This page is out of date. Reload the report and try again."
+
+
+def report_version_field() -> forms.IntegerField:
+    """The report's version the panel was drawn from, sent back with every change to it (a
+    stale one is refused: no lost updates)."""
+    return forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={"required": STALE_PAGE, "invalid": STALE_PAGE},
+    )
+
+
 class ReportActionForm(forms.Form):
     """Save notes, Resolve, Dismiss or Reopen, based on the version the developer was looking at."""
 
-    version = forms.IntegerField(
-        min_value=1,
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": "This page is out of date. Reload the report and try again.",
-            "invalid": "This page is out of date. Reload the report and try again.",
-        },
-    )
+    version = report_version_field()
     notes = forms.CharField(
         label="Notes",
         required=False,
@@ -261,17 +269,38 @@ class ScreenshotsField(forms.FileField):
         return bool(data)
 
 
-# A developer's reminder e-mails for one mini app: the past-due digest and the due-soon digest.
+# A developer's e-mails: the past-due digest of one mini app, and the daily summary of all of
+# theirs (one e-mail), at an hour of their day in their timezone.
 class NotificationPreferencesForm(forms.Form):
     email_past_due = forms.BooleanField(
         label="E-mail me when reports become past due",
         help_text="One e-mail per run of the past-due job, listing the reports it marked.",
         required=False,
     )
-    email_due_soon = forms.BooleanField(
-        label="E-mail me a daily digest of reports due within 12 hours",
-        help_text="Pending reports whose deadline is less than 12 hours away, once a day.",
+    daily_summary = forms.BooleanField(
+        label="E-mail me a daily summary",
+        help_text=(
+            "Once a day, one e-mail for all your mini apps: new, pending, past due and due "
+            "within 12 hours, and yesterday's reports handled within 72 hours."
+        ),
         required=False,
+    )
+    daily_summary_hour = forms.TypedChoiceField(
+        label="Send the summary at",
+        choices=[(hour, f"{hour:02d}:00") for hour in range(24)],
+        coerce=int,
+        error_messages={
+            "required": "Pick the hour of the day for your summary, from 00:00 to 23:00.",
+            "invalid_choice": "Pick the hour of the day for your summary, from 00:00 to 23:00.",
+        },
+    )
+    timezone_name = forms.ChoiceField(
+        label="In the timezone",
+        choices=lambda: [(name, name.replace("_", " ")) for name in timezone_names()],
+        error_messages={
+            "required": "Pick the timezone your summary hour is in.",
+            "invalid_choice": "Pick a timezone from the list.",
+        },
     )
 
 
@@ -309,3 +338,73 @@ class InsertSavedReplyForm(forms.Form):
             "invalid": "Choose a saved reply to insert.",
         },
     )
+
+
+class AssignForm(forms.Form):
+    """The panel's assign form: a member of the app (or nobody), or "Assign to me"."""
+
+    version = report_version_field()
+    assignee = forms.ChoiceField(
+        label="Assigned to",
+        required=False,
+        error_messages={
+            "invalid_choice": "Choose an owner or a handler of this mini app from the list."
+        },
+    )
+    assign_me = forms.BooleanField(required=False)
+
+    def __init__(self, *args, members=(), user=None, **kwargs):
+        kwargs.setdefault("auto_id", "assign_%s")  # the panel's notes form has its own version
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.members = {str(member.pk): member for member in members}
+        self.fields["assignee"].choices = [("", "Nobody (unassigned)")] + [
+            (key, member.display_name) for key, member in self.members.items()
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("assign_me"):
+            data["assignee"] = str(self.user.pk)
+            # Assign to me is offered to handlers only; the service says so to anyone else.
+            self.members.setdefault(data["assignee"], self.user)
+        return data
+
+    @property
+    def assignee_user(self):
+        return self.members.get(self.cleaned_data.get("assignee") or "")
+
+
+class SavedViewForm(forms.Form):
+    """Save the list's current state under a name, or rename / (un)share a saved view.
+
+    `validate_query(params)` is the list's own filter (reports.selectors.report_filter): a view
+    holds only what the list itself accepts."""
+
+    name = forms.CharField(
+        label="Name of the view",
+        max_length=60,
+        validators=[validate_display_name],
+        error_messages={
+            "required": "Name the view, e.g. “Payment, past due”.",
+            "max_length": "A view's name can be at most 60 characters (you wrote %(show_value)d).",
+        },
+    )
+    shared = forms.BooleanField(label="Share with the team", required=False)
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args, validate_query=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.validate_query = validate_query
+
+    def clean_query(self) -> str:
+        query = list_state_query(QueryDict(self.cleaned_data["query"]))
+        if self.validate_query is not None:
+            filterset = self.validate_query(QueryDict(query))
+            problems = [str(e) for errors in filterset.errors.values() for e in errors]
+            if problems:
+                raise ValidationError(
+                    f"This view's search and filters are not valid: {problems[0]}",
+                    code="invalid",
+                )
+        return query

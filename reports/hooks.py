@@ -9,6 +9,7 @@ tag queries.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,18 @@ def console_nav_link_register(provider: Callable[..., NavLink]) -> None:
 def report_status_box_register(provider: Callable[..., dict | None]) -> None:
     if provider not in REPORT_STATUS_BOXES:
         REPORT_STATUS_BOXES.append(provider)
+
+
+# The report as the handling API shows it (tickets.handling_api.report_json), which webhooks
+# send as their payload's data: tickets registers it in its AppConfig.ready(), reports calls it.
+REPORT_JSON: list[Callable[[Any], dict]] = []
+
+
+def report_json_register(serializer: Callable[[Any], dict]) -> None:
+    REPORT_JSON[:] = [serializer]
+
+
+def report_json(report) -> dict:
+    if not REPORT_JSON:  # tickets not installed (never so in this project): the bare facts
+        return {"report_id": report.report_id, "status": report.status}
+    return REPORT_JSON[0](report)

@@ -29,6 +29,11 @@ def new_signing_secret() -> str:
     return secrets.token_hex(32)
 
 
+def member_name(user) -> str:
+    """How the console names a member: their full name, else their username (an e-mail)."""
+    return (user.get_full_name() or "").strip() or user.get_username()
+
+
 def mask_secret(value: str) -> str:
     return f"••••••••{value[-4:]}" if value else ""
 
@@ -135,9 +140,6 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.HANDLER)
     email_past_due = models.BooleanField("e-mail me when reports become past due", default=True)
-    email_due_soon = models.BooleanField(
-        "e-mail me a daily digest of reports due within 12 hours", default=True
-    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -150,6 +152,61 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.mini_app}"
+
+
+DAILY_SUMMARY_DEFAULT_HOUR = 8
+
+
+class MemberPreferences(models.Model):
+    """A developer's own settings across all their mini apps: their timezone, and when (and
+    whether) they get the daily summary e-mail. No row means the defaults: on, 08:00 UTC."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="member_preferences",
+    )
+    # An IANA name (reports.middleware.timezone_names); set from the console's timezone picker
+    # and the notifications page. The daily summary's day and hour are this zone's.
+    timezone_name = models.CharField("timezone", max_length=64, default="UTC")
+    daily_summary = models.BooleanField("e-mail me a daily summary", default=True)
+    daily_summary_hour = models.PositiveSmallIntegerField(default=DAILY_SUMMARY_DEFAULT_HOUR)
+
+    class Meta:
+        verbose_name_plural = "member preferences"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(daily_summary_hour__gte=0, daily_summary_hour__lte=23),
+                name="member_preferences_hour_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Preferences of {self.user}"
+
+
+class DailySummary(models.Model):
+    """The daily summary sent to a developer for one day of theirs (in their timezone).
+
+    Written in the same transaction as its outbox row: the unique (user, local_date) makes it
+    one e-mail per developer per day, whatever the retries or concurrent runs."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_summaries"
+    )
+    local_date = models.DateField()
+    timezone_name = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Also the index of the beat task's "already sent today?" lookup.
+            models.UniqueConstraint(fields=["user", "local_date"], name="daily_summary_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Daily summary for {self.user} on {self.local_date}"
 
 
 class IssueType(models.Model):
@@ -252,7 +309,6 @@ class Report(models.Model):
     submission_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Reminder e-mails already sent for this report, so a retried task never sends twice.
     past_due_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
-    due_soon_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What the reporter's e-mails are written in (their language at submission, their zone).
     reporter_language = models.CharField(max_length=10, blank=True, editable=False)
     reporter_timezone = models.CharField(max_length=64, blank=True, editable=False)
@@ -266,6 +322,16 @@ class Report(models.Model):
     # The reporter added information the team has not answered yet (a reply, a decision or a
     # reopen clears it): the list's "Reporter replied" flag and filter.
     reporter_replied_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who handles it: an owner or handler of the app (reports.services.report_assign), or
+    # nobody. Served by report_app_assignee; no index of its own (see the note above).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -385,11 +451,27 @@ class Report(models.Model):
                 condition=Q(status=Status.PENDING, past_due_at__isnull=False),
                 name="report_app_late",
             ),
+            # Console list: the past-due filter with an issue type and dates (all statuses),
+            # newest first; its tab counts read the included status, not the table.
+            models.Index(
+                fields=["mini_app", "issue_type", "created_at", "id"],
+                include=["status"],
+                condition=Q(past_due_at__isnull=False),
+                name="report_app_type_late",
+            ),
             # Console list: the "Reporter replied" filter, newest first (few rows at a time).
             models.Index(
                 fields=["mini_app", "created_at", "id"],
                 condition=Q(reporter_replied_at__isnull=False),
                 name="report_app_reporter_replied",
+            ),
+            # Console list: the assignee filter and the "Assigned to me" tab, within a status
+            # tab in report-time order (keyset pages as report_app_status). Only assigned rows:
+            # "Unassigned" is most of the table and is read through the indexes above.
+            models.Index(
+                fields=["mini_app", "assignee", "status", "created_at", "id"],
+                condition=Q(assignee__isnull=False),
+                name="report_app_assignee",
             ),
         ]
 
@@ -475,6 +557,8 @@ class ReportEvent(models.Model):
         APPEAL_OVERTURNED = "appeal_overturned", "Appeal overturned"
         REPLIED = "replied", "Reply sent to the reporter"
         INFORMATION_ADDED = "information_added", "Reporter added information"
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Unassigned"
 
     # What the reporter sees on the status page; the rest is for developers only.
     PUBLIC_KINDS = frozenset(
@@ -590,6 +674,20 @@ class AppEvent(models.Model):
         # reports.api_keys
         API_KEY_CREATED = "api_key_created", "API key created"
         API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+        # reports.webhooks
+        WEBHOOK_ADDED = "webhook_added", "Webhook endpoint added"
+        WEBHOOK_CHANGED = "webhook_changed", "Webhook endpoint changed"
+        WEBHOOK_DELETED = "webhook_deleted", "Webhook endpoint deleted"
+        WEBHOOK_DISABLED = "webhook_disabled", "Webhook endpoint disabled after failures"
+        WEBHOOK_SECRET_REVEALED = "webhook_secret_revealed", "Webhook secret revealed"
+        WEBHOOK_SECRET_ROTATED = "webhook_secret_rotated", "Webhook secret rotated"
+        WEBHOOK_TEST_SENT = "webhook_test_sent", "Webhook test event sent"
+        WEBHOOK_RESENT = "webhook_resent", "Webhook delivery resent"
+        # The list's saved views, when shared with the team (private ones are not audited).
+        SAVED_VIEW_SHARED = "saved_view_shared", "Saved view shared"
+        SAVED_VIEW_UNSHARED = "saved_view_unshared", "Saved view no longer shared"
+        SAVED_VIEW_RENAMED = "saved_view_renamed", "Shared saved view renamed"
+        SAVED_VIEW_DELETED = "saved_view_deleted", "Shared saved view deleted"
 
     mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -861,3 +959,70 @@ class SavedReply(models.Model):
         for placeholder, value in values.items():
             text = text.replace(placeholder, value)
         return text
+
+
+# --- Outgoing webhooks (reports/webhooks/): defined there, registered here as reports' models.
+from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401
+
+# --- Saved views of the User reports list (issue 15)
+
+
+class SavedView(models.Model):
+    """A member's named state of the User reports list: its query string, normalised to the
+    known filter parameters (reports.saved_views.view_query). Private to its owner unless
+    shared with the team."""
+
+    NAME_MAX_LENGTH = 60
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField("shared with the team", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            # Also the index of the list's tabs: a member's own views of an app.
+            models.UniqueConstraint(
+                fields=["mini_app", "owner", "name"], name="saved_view_name_unique"
+            ),
+        ]
+        indexes = [
+            # The list's tabs: the team's shared views of an app.
+            models.Index(
+                fields=["mini_app", "name"], condition=Q(shared=True), name="saved_view_shared"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InsightRollup(models.Model):
+    """One count behind the insights page: per mini app, UTC hour, measure and item.
+
+    Written only by reports.insights.rollup_add (an upsert that adds, in the transaction of the
+    change it counts) and by `manage.py insights_rebuild`; docs/INSIGHTS.md defines each measure.
+    """
+
+    mini_app = models.ForeignKey(MiniApp, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField(help_text="The UTC hour counted, at its start.")
+    measure = models.CharField(max_length=20)
+    item = models.CharField(max_length=60, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The upsert's conflict target; its index also serves the page's one range read
+            # (mini_app = %s AND hour >= %s AND hour < %s).
+            models.UniqueConstraint(
+                fields=["mini_app", "hour", "measure", "item"], name="insight_rollup_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mini_app_id} {self.hour.isoformat()} {self.measure}:{self.item} = {self.n}"

@@ -1,10 +1,15 @@
-"""Reminder e-mails to a mini app's developers: the past-due digest and the due-soon digest.
+"""Reminder e-mails to a mini app's developers: the past-due digest.
 
-A digest run first claims its reports (stamps `past_due_notified_at` or `due_soon_notified_at`
-with the run's time), then queues one e-mail per opted-in member per mini app in the durable
-outbox, all in one transaction. So a report is listed in one digest of each kind, ever: a
-retried or redelivered task finds its reports claimed and queues nothing, a failed run claims
-nothing, and the outbox's dedupe key refuses a second copy of the same e-mail.
+A digest run first claims its reports (stamps `past_due_notified_at` with the run's time), then
+queues one e-mail per opted-in member per mini app in the durable outbox, all in one
+transaction. So a report is listed in one digest, ever: a retried or redelivered task finds its
+reports claimed and queues nothing, a failed run claims nothing, and the outbox's dedupe key
+refuses a second copy of the same e-mail. (Reports due soon are in the daily summary e-mail,
+reports/daily_summary.py, which replaced the separate due-soon digest.)
+
+The assignee first (issue 15): each member's past-due digest opens with the reports of the
+run that are assigned to them ("Assigned to you", also in the subject), before the rest of the
+app's; a member with none assigned gets the app's shared digest. See docs/CONSOLE.md.
 """
 
 from collections import defaultdict
@@ -19,11 +24,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Membership, MiniApp, Report, Status
+from .models import MemberPreferences, Membership, MiniApp, Report, Status
 from .outbox import email_enqueue
 
-# The due-soon digest lists pending reports whose deadline is this close.
-DUE_SOON_WINDOW = timedelta(hours=12)
 # Marks older than this are not announced any more (e.g. after the workers were down a week).
 PAST_DUE_LOOKBACK = timedelta(days=7)
 # A digest lists this many reports and links to the console for the rest.
@@ -35,10 +38,10 @@ class _Digest:
     key: str  # dedupe-key prefix and template name
     notified_field: str  # the Report field that records the notice
     preference: str  # the Membership flag that opts a developer in
+    assignee_first: bool = False  # each assignee's own reports open their e-mail
 
 
-PAST_DUE = _Digest("past_due", "past_due_notified_at", "email_past_due")
-DUE_SOON = _Digest("due_soon", "due_soon_notified_at", "email_due_soon")
+PAST_DUE = _Digest("past_due", "past_due_notified_at", "email_past_due", assignee_first=True)
 
 
 def reminders_past_due_send(*, now: datetime | None = None) -> int:
@@ -51,21 +54,6 @@ def reminders_past_due_send(*, now: datetime | None = None) -> int:
         status=Status.PENDING, past_due_at__gte=now - PAST_DUE_LOOKBACK, past_due_at__lte=now
     )
     return _digest_send(digest=PAST_DUE, candidates=candidates, now=now)
-
-
-def reminders_due_soon_send(*, now: datetime | None = None) -> int:
-    """E-mail each mini app's opted-in members the pending reports due within 12 hours.
-
-    Run once a day by beat; a report is listed in at most one due-soon digest.
-    """
-    now = now or timezone.now()
-    candidates = Report.objects.filter(
-        status=Status.PENDING,
-        past_due_at__isnull=True,
-        due_at__gt=now,
-        due_at__lte=now + DUE_SOON_WINDOW,
-    )
-    return _digest_send(digest=DUE_SOON, candidates=candidates, now=now)
 
 
 def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime) -> int:
@@ -94,12 +82,16 @@ def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime
             context = _context(
                 mini_app=apps[app_id], reports=reports, total=counts[app_id], now=now
             )
-            with timezone.override(UTC):  # the digests label their times UTC
-                subject = render_to_string(f"reports/email/{digest.key}_subject.txt", context)
-                body = render_to_string(f"reports/email/{digest.key}.txt", context)
-                html_body = render_to_string(f"reports/email/{digest.key}.html", context)
+            shared = _render(digest, context)
+            assigned = _assigned(digest, this_run.filter(mini_app_id=app_id), members)
             stamp = int(now.timestamp() * 1_000_000)
             for user in members:
+                mine = assigned.get(user.pk)
+                subject, body, html_body = shared
+                if mine:
+                    subject, body, html_body = _render(
+                        digest, _context_assignee_first(context, mine, reports)
+                    )
                 email = email_enqueue(
                     to=user.email,
                     subject=" ".join(subject.split()),
@@ -109,6 +101,47 @@ def _digest_send(*, digest: _Digest, candidates: QuerySet[Report], now: datetime
                 )
                 queued += email is not None  # None: this very e-mail was queued already
     return queued
+
+
+def _render(digest: _Digest, context: dict) -> tuple[str, str, str]:
+    with timezone.override(UTC):  # the digests label their times UTC
+        return (
+            render_to_string(f"reports/email/{digest.key}_subject.txt", context),
+            render_to_string(f"reports/email/{digest.key}.txt", context),
+            render_to_string(f"reports/email/{digest.key}.html", context),
+        )
+
+
+def _assigned(
+    digest: _Digest, app_run: QuerySet[Report], members: list[AbstractBaseUser]
+) -> dict[int, list[Report]]:
+    """This run's reports of one app assigned to each recipient (one query, bounded)."""
+    if not digest.assignee_first:
+        return {}
+    rows = (
+        app_run.filter(assignee__in=[member.pk for member in members])
+        .select_related("issue_type")
+        .order_by("due_at", "id")[: DIGEST_LIST_LIMIT * 10]
+    )
+    mine: dict[int, list[Report]] = defaultdict(list)
+    for report in rows:
+        if len(mine[report.assignee_id]) < DIGEST_LIST_LIMIT:
+            mine[report.assignee_id].append(report)
+    return mine
+
+
+def _context_assignee_first(context: dict, mine: list[Report], reports: list[Report]) -> dict:
+    """The digest for an assignee: their reports first, then the others (without repeats)."""
+    urls = {row["report"].pk: row["url"] for row in context["rows"]}
+    base = context["list_url"]
+    ids = {report.pk for report in mine}
+    others = [row for row in context["rows"] if row["report"].pk not in ids]
+    return {
+        **context,
+        "mine_rows": [{"report": r, "url": urls.get(r.pk, f"{base}{r.report_id}/")} for r in mine],
+        "rows": others,
+        "more": max(context["total"] - len(mine) - len(others), 0),
+    }
 
 
 def _recipients(*, mini_app_ids: list[int], preference: str) -> dict[int, list[AbstractBaseUser]]:
@@ -141,15 +174,35 @@ def _context(*, mini_app: MiniApp, reports: list[Report], total: int, now: datet
         "list_url": absolute("reports:report_list"),
         "preferences_url": absolute("reports:notification_preferences"),
         "hours": settings.REPORT_RESPONSE_HOURS,
-        "window_hours": int(DUE_SOON_WINDOW.total_seconds() // 3600),
     }
 
 
-def membership_notifications_set(
-    *, membership: Membership, email_past_due: bool, email_due_soon: bool
+def member_notifications_set(
+    *,
+    membership: Membership,
+    email_past_due: bool,
+    daily_summary: bool,
+    daily_summary_hour: int,
+    timezone_name: str,
 ) -> Membership:
-    """A developer's own choice of reminder e-mails for one mini app."""
-    membership.email_past_due = email_past_due
-    membership.email_due_soon = email_due_soon
-    membership.save(update_fields=["email_past_due", "email_due_soon"])
+    """A developer's own choice of e-mails: the past-due digest for this mini app, and the
+    daily summary (for all their mini apps: one e-mail) with its hour and timezone."""
+    with transaction.atomic():
+        membership.email_past_due = email_past_due
+        membership.save(update_fields=["email_past_due"])
+        MemberPreferences.objects.update_or_create(
+            user_id=membership.user_id,
+            defaults={
+                "daily_summary": daily_summary,
+                "daily_summary_hour": daily_summary_hour,
+                "timezone_name": timezone_name,
+            },
+        )
     return membership
+
+
+def member_timezone_set(*, user: AbstractBaseUser, timezone_name: str) -> None:
+    """The timezone the developer picked in the console is also their daily summary's."""
+    MemberPreferences.objects.update_or_create(
+        user_id=user.pk, defaults={"timezone_name": timezone_name}
+    )

@@ -3,17 +3,21 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import F, Field, Func, Prefetch, QuerySet, Value
+from django.db.models import F, Field, Func, Prefetch, Q, QuerySet, Value
 from django.db.models.lookups import GreaterThan, LessThan
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
 from .filters import (
+    DEFAULT_SORT,
     SORT_FLAGS,
+    VIEW_PARAMS,
     ReportFilter,
     StatusTab,
     order_by_sort,
@@ -23,16 +27,19 @@ from .filters import (
 )
 from .hooks import CONSOLE_NAV_LINKS, REPORT_STATUS_BOXES, NavLink
 from .models import (
+    HANDLING_ROLES,
     AddedScreenshot,
     MemberRole,
     MiniApp,
     Report,
     ReportEvent,
     SavedReply,
+    SavedView,
     Screenshot,
+    member_name,
     new_access_key,
 )
-from .search import word_search_rows
+from .search import prefix_tsquery, word_search_rows
 
 PAGE_SIZE = 50
 # Tab counts stop counting here ("1,000+"): exact counts of a million rows cost a full scan
@@ -108,12 +115,49 @@ def reports_base(*, mini_app: MiniApp) -> QuerySet[Report]:
     return Report.objects.filter(mini_app=mini_app)
 
 
-def report_filter(*, mini_app: MiniApp, params: Mapping) -> ReportFilter:
-    return ReportFilter(params, queryset=reports_base(mini_app=mini_app))
+def handling_members(*, mini_app: MiniApp) -> list[AbstractBaseUser]:
+    """The app's owners and handlers, the people a report can be assigned to, by name (one
+    query); each with `display_name` (reports.services.member_name) and `is_active`."""
+    users = list(
+        get_user_model()
+        .objects.filter(memberships__mini_app=mini_app, memberships__role__in=HANDLING_ROLES)
+        .order_by("first_name", "last_name", "username")
+    )
+    for user in users:
+        user.display_name = member_name(user)
+    return users
+
+
+def report_filter(
+    *,
+    mini_app: MiniApp,
+    params: Mapping,
+    user: AbstractBaseUser | None = None,
+    members: list[AbstractBaseUser] | None = None,
+) -> ReportFilter:
+    if members is None:
+        members = handling_members(mini_app=mini_app)
+    return ReportFilter(
+        params, queryset=reports_base(mini_app=mini_app), members=members, user=user
+    )
+
+
+def with_assignees(reports: list[Report], members: list[AbstractBaseUser]) -> list[Report]:
+    """Each row's assignee from the members already read, rather than a join per page."""
+    by_id = {member.pk: member for member in members}
+    for report in reports:
+        if report.assignee_id in by_id:
+            report.assignee = by_id[report.assignee_id]
+    return reports
 
 
 def reports_page(
-    *, mini_app: MiniApp, params: Mapping, page_size: int = PAGE_SIZE, counts: bool = True
+    *,
+    mini_app: MiniApp,
+    params: Mapping,
+    page_size: int = PAGE_SIZE,
+    counts: bool = True,
+    user: AbstractBaseUser | None = None,
 ) -> ReportPage:
     """One page of the list, by keyset (`after` / `before` a report ID), never by OFFSET:
 
@@ -122,7 +166,8 @@ def reports_page(
     its screenshots; a word search adds its bounded match count and planner settings.
     counts=False skips the tab counts (the handling API shows no tabs).
     """
-    filterset = report_filter(mini_app=mini_app, params=params)
+    members = handling_members(mini_app=mini_app)
+    filterset = report_filter(mini_app=mini_app, params=params, user=user, members=members)
     sort = filterset.sort
     columns, descending = sort_columns(sort)
     queryset = filterset.qs.select_related("issue_type").prefetch_related(
@@ -155,12 +200,18 @@ def reports_page(
         queryset = queryset.filter(_after(columns, anchor, descending))
     if filterset.words_searched and connection.vendor == "postgresql":
         page.tabs = _word_search_tabs()
-        rows = word_search_rows(queryset[: page_size + 1])
+        # No words at all ("!!!") match nothing, with no query at all.
+        words = filterset.searched_words if prefix_tsquery(filterset.searched_words) else ""
+        rows = (
+            word_search_rows(queryset[: page_size + 1], text=words, page_size=page_size + 1)
+            if words
+            else list(queryset[: page_size + 1])
+        )
     else:
         page.tabs = report_tabs(filterset=filterset) if counts else []
         rows = list(queryset[: page_size + 1])
     more = len(rows) > page_size
-    rows = with_deadlines(rows[:page_size])
+    rows = with_assignees(with_deadlines(rows[:page_size]), members)
     if backwards:
         page.reports = rows[::-1]
         page.is_first = not more
@@ -203,6 +254,55 @@ def report_tabs(*, filterset: ReportFilter) -> list[Tab]:
     ]
 
 
+# --- New reports while the list is open (the "N new reports, show them" notice)
+
+# The notice counts up to here and then shows "99+": a bounded COUNT, never a scan.
+NEW_REPORTS_CAP = 99
+
+
+@dataclass(frozen=True)
+class NewReports:
+    count: int
+    capped: bool
+
+    @property
+    def display(self) -> str:
+        return f"{NEW_REPORTS_CAP}+" if self.capped else str(self.count)
+
+
+def new_reports_count(
+    *, mini_app: MiniApp, params: Mapping, since: str, user: AbstractBaseUser | None = None
+) -> NewReports:
+    """Reports newer than `since` (the report ID at the top of the list the page shows) that
+    match the list's search and filters (the same ReportFilter: one rule in one place),
+    counted up to NEW_REPORTS_CAP + 1 rows.
+
+    Newer means after it in report-time order, (created_at, id): a range scan of the app's
+    time index (report_app_time and the status/category/type ones) from the anchor on. An
+    empty `since` (the list showed nothing) counts every match; an unknown one counts none.
+    Invalid filters count none, as the list shows none.
+    """
+    filterset = report_filter(mini_app=mini_app, params=params, user=user)  # assignee=me
+    if not filterset.is_valid():
+        return NewReports(count=0, capped=False)
+    queryset = filterset.queryset_without_status()
+    status = filterset.form.cleaned_data.get("status")
+    if status:
+        queryset = queryset.filter(status_tab_q(status))
+    since_id = since[:16].upper()
+    if since_id:
+        if not (since_id.isascii() and since_id.isalnum()):
+            return NewReports(count=0, capped=False)
+        columns = ("created_at", "id")
+        anchor = reports_base(mini_app=mini_app).filter(report_id=since_id).values(*columns)
+        anchor = anchor.first()
+        if anchor is None:
+            return NewReports(count=0, capped=False)
+        queryset = queryset.filter(_after(columns, anchor, descending=False))
+    count = queryset.order_by().values("pk")[: NEW_REPORTS_CAP + 1].count()
+    return NewReports(count=min(count, NEW_REPORTS_CAP), capped=count > NEW_REPORTS_CAP)
+
+
 # --- One report: the reporter's pages (status page, appeal form)
 
 # Compared against when the ID is unknown, so an unknown ID costs what a wrong key does.
@@ -230,7 +330,7 @@ def report_for_key_holder(*, app_slug: str, report_id: str, key: str) -> Report:
 def report_for_member(*, mini_app: MiniApp, report_id: str) -> Report:
     """The report of this mini app, or a 404 (another app's report ID is no different)."""
     try:
-        return Report.objects.select_related("issue_type", "handled_by").get(
+        return Report.objects.select_related("issue_type", "handled_by", "assignee").get(
             mini_app=mini_app, report_id=report_id.upper()
         )
     except Report.DoesNotExist:
@@ -284,15 +384,55 @@ def saved_reply_for_member(*, mini_app: MiniApp, saved_reply_id: int) -> SavedRe
         raise Http404("No such saved reply.") from None
 
 
+# --- Saved views of the list
+
+
+def saved_views_for_member(*, mini_app: MiniApp, user: AbstractBaseUser) -> list[SavedView]:
+    """The member's own views, then the team's shared ones, each by name (one query)."""
+    views = (
+        SavedView.objects.filter(Q(owner=user) | Q(shared=True), mini_app=mini_app)
+        .select_related("owner")
+        .order_by("name", "id")
+    )
+    return sorted(views, key=lambda view: view.owner_id != user.pk)
+
+
+def saved_view_for_member(
+    *, mini_app: MiniApp, user: AbstractBaseUser, saved_view_id: int
+) -> SavedView:
+    """One of the member's own views or a shared one of the app; 404 for anything else
+    (another member's private view is not theirs to see)."""
+    try:
+        return SavedView.objects.select_related("owner", "mini_app").get(
+            Q(owner=user) | Q(shared=True), pk=saved_view_id, mini_app=mini_app
+        )
+    except SavedView.DoesNotExist:
+        raise Http404("No such saved view.") from None
+
+
+def list_state_query(params: Mapping) -> str:
+    """The list's state as a saved view's query: only VIEW_PARAMS with a value, in order."""
+    pairs = [(name, str(params.get(name, "")).strip()) for name in VIEW_PARAMS]
+    kept = [(name, value) for name, value in pairs if value]
+    return urlencode([(k, v) for k, v in kept if (k, v) != ("ordering", DEFAULT_SORT)])
+
+
 # --- Bulk actions
 
 
 def reports_for_bulk(
-    *, mini_app: MiniApp, report_ids: list[str], params: Mapping | None, limit: int
+    *,
+    mini_app: MiniApp,
+    report_ids: list[str],
+    params: Mapping | None,
+    limit: int,
+    user: AbstractBaseUser | None = None,
 ) -> list[Report]:
-    """The selected reports, or (params given) the pending ones matching the list's filters."""
+    """The selected reports, or (params given) the pending ones matching the list's filters
+    (`user`: whom "Assigned to me" means)."""
     if params is not None:
-        queryset = report_filter(mini_app=mini_app, params=params).qs.filter(status="pending")
+        filterset = report_filter(mini_app=mini_app, params=params, user=user)
+        queryset = filterset.qs.filter(status="pending")
     else:
         queryset = reports_base(mini_app=mini_app).filter(
             report_id__in=[r.upper() for r in report_ids[:limit]]
@@ -328,6 +468,7 @@ def console_nav(*, mini_app: MiniApp, user: AbstractBaseUser, path: str) -> Cons
         return NavLink(label, reverse(name, kwargs={"app_slug": mini_app.slug}), part in path)
 
     links = [link("User reports", "reports:report_list", "/reports/")]
+    links.append(link("Insights", "reports:insights", "/insights/"))
     links += [provider(mini_app=mini_app, path=path) for provider in CONSOLE_NAV_LINKS]
     links.append(link("Saved replies", "reports:saved_replies", "/saved-replies/"))
     links.append(link("Team", "reports:team", "/team/"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import (
     DatabaseError,
@@ -25,21 +26,34 @@ from django.db.models import F
 from django.db.models.deletion import Collector
 from django.utils import timezone
 
+from .insights import received_counts, report_decision_counts, rollup_add
+from .insights.rollups import PAST_DUE, hour_of
 from .models import (
     ApiKey,
     AppEvent,
     Category,
     DismissReason,
+    InsightRollup,
     IssueType,
+    MemberRole,
+    Membership,
     MiniApp,
     Report,
     ReportEvent,
     SavedReply,
+    SavedView,
     Screenshot,
     Status,
+    member_name,
 )
 from .reporter_mail import reporter_email_enqueue
-from .roles import HANDLING_ROLES, api_key_handle_require, role_require
+from .roles import (
+    HANDLING_ROLES,
+    MANAGING_ROLES,
+    RoleRequired,
+    api_key_handle_require,
+    role_require,
+)
 from .screenshots import (
     ProcessedImage,
     ScreenshotStorageError,
@@ -47,6 +61,8 @@ from .screenshots import (
     screenshot_store,
     screenshots_delete_files,
 )
+from .timeformat import when_zone_text
+from .webhooks.events import EventType, events_emit_past_due, report_event_emit
 
 Kind = ReportEvent.Kind
 logger = logging.getLogger(__name__)
@@ -62,7 +78,12 @@ class ReportConflict(Exception):
 
 
 class ReportRuleError(ValueError):
-    """The change is not allowed in the report's current state (e.g. reopening a pending one)."""
+    """The change is not allowed in the report's current state (e.g. reopening a pending one),
+    or its input breaks a rule (`field` names it: a duplicate_of of another app...)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # Database errors that are bugs (bad SQL, a value a column cannot hold), not outages: they stay
@@ -171,8 +192,18 @@ def _create_report(*, mini_app, data, created_at, stored_files, also, reporter) 
             shot=Screenshot(report=report, position=position), image=image, stored=stored_files
         )
     ReportEvent.objects.create(report=report, kind=Kind.SUBMITTED, created_at=created_at)
+    rollup_add(
+        mini_app_id=mini_app.pk,
+        counts=received_counts(
+            created_at=created_at,
+            category=report.category,
+            issue_type=report.issue_type_id,
+            source=report.source,
+        ),
+    )
     if also is not None:
         also(report)
+    report_event_emit(report=report, type=EventType.REPORT_CREATED, now=created_at)
     return report
 
 
@@ -236,7 +267,7 @@ def _change(
 def _conflict_message(current: Report, expected_version: int | None) -> str:
     if current.is_handled:
         who = current.handled_by.get_username() if current.handled_by else "someone"
-        when = timezone.localtime(current.handled_at).strftime("%Y-%m-%d %H:%M %Z")
+        when = when_zone_text(current.handled_at)
         status = current.get_status_display().lower()
         return f"This report was already {status} by {who} at {when}."
     if expected_version is not None and current.version != expected_version:
@@ -269,31 +300,38 @@ class Dismissal:
 def _reply_text(text: str) -> str:
     text = text.replace("\r\n", "\n").strip()
     if len(text) > REPLY_MAX_LENGTH:
-        raise ReportRuleError(f"A reply can be at most {REPLY_MAX_LENGTH:,} characters.")
+        raise ReportRuleError(
+            f"A reply can be at most {REPLY_MAX_LENGTH:,} characters.", field="reply"
+        )
     return text
 
 
 def _dismissal_fields(report: Report, dismissal: Dismissal | None) -> dict:
     """The report's reason columns for this dismissal; ReportRuleError if it is not one."""
     if dismissal is None or dismissal.reason not in DismissReason.values:
-        raise ReportRuleError("Choose why the report is dismissed: the reporter is told.")
+        raise ReportRuleError(
+            "Choose why the report is dismissed: the reporter is told.", field="reason"
+        )
     text = dismissal.text.strip() if dismissal.reason == DismissReason.OTHER else ""
     if dismissal.reason == DismissReason.OTHER and not text:
-        raise ReportRuleError("Write the reason for Other: the reporter reads it.")
+        raise ReportRuleError("Write the reason for Other: the reporter reads it.", "reason_text")
     if len(text) > REASON_TEXT_MAX_LENGTH:
-        raise ReportRuleError(f"The reason can be at most {REASON_TEXT_MAX_LENGTH} characters.")
+        raise ReportRuleError(
+            f"The reason can be at most {REASON_TEXT_MAX_LENGTH} characters.", "reason_text"
+        )
     duplicate_of = ""
     if dismissal.reason == DismissReason.DUPLICATE:
         duplicate_of = dismissal.duplicate_of.strip().upper()
         if not duplicate_of:
-            raise ReportRuleError("Give the ID of the report this one duplicates.")
+            raise ReportRuleError("Give the ID of the report this one duplicates.", "duplicate_of")
         if duplicate_of == report.report_id:
-            raise ReportRuleError("A report cannot be a duplicate of itself.")
+            raise ReportRuleError("A report cannot be a duplicate of itself.", "duplicate_of")
         same_app = Report.objects.filter(mini_app_id=report.mini_app_id, report_id=duplicate_of)
         if not duplicate_of.isalnum() or not same_app.exists():
             raise ReportRuleError(
                 f"{duplicate_of[:16]} is not a report of this mini app. "
-                "Give the ID of the report this one duplicates."
+                "Give the ID of the report this one duplicates.",
+                "duplicate_of",
             )
     return {
         "dismiss_reason": dismissal.reason,
@@ -337,6 +375,7 @@ def _handle(
             changes=changes,
             allowed_from=[Status.PENDING],
         )
+        rollup_add(mini_app_id=current.mini_app_id, counts=report_decision_counts(current))
         if notes is not None and notes != previous_notes:
             report_event_record(
                 current, Kind.NOTES_EDITED, actor, now, notes=notes, **_via(api_key)
@@ -354,6 +393,13 @@ def _handle(
         )
         if reply:
             report_event_record(current, Kind.REPLIED, actor, now, text=reply, **_via(api_key))
+        report_event_emit(
+            report=current,
+            type=HANDLED_EVENT_TYPES[status],
+            now=now,
+            **({"reply": reply} if reply else {}),
+            **reason,
+        )
         # One e-mail tells the decision, its reason and the reply; once per decision, whatever
         # retries (the version is the decision's own).
         reporter_email_enqueue(
@@ -371,19 +417,32 @@ _REASON_CLEARED = dict.fromkeys(_REASON_FIELDS, "")
 
 
 def report_reply(
-    *, report: Report, actor: AbstractBaseUser | None, text: str, now: datetime | None = None
+    *,
+    report: Report,
+    actor: AbstractBaseUser | None,
+    text: str,
+    now: datetime | None = None,
+    api_key: ApiKey | None = None,
 ) -> ReportEvent:
     """Write to the reporter: a public line of the history, shown on the status page with the
-    app's name and e-mailed to the contact address. A reply is never edited; another follows."""
+    app's name and e-mailed to the contact address. A reply is never edited; another follows.
+
+    The report's version moves on: whoever looked at it before the reply is told it changed
+    (the API answers the new version with the reply)."""
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    api_key_handle_require(api_key=api_key, mini_app_id=report.mini_app_id)
     text = _reply_text(text)
     if not text:
-        raise ReportRuleError("Write the reply before sending it.")
+        raise ReportRuleError("Write the reply before sending it.", field="reply")
     now = now or timezone.now()
     with transaction.atomic():
-        event = report_event_record(report, Kind.REPLIED, actor, now, text=text)
+        event = report_event_record(report, Kind.REPLIED, actor, now, text=text, **_via(api_key))
         # Answered: the list stops flagging what the reporter added.
-        Report.objects.filter(pk=report.pk).update(reporter_replied_at=None)
+        Report.objects.filter(pk=report.pk).update(
+            reporter_replied_at=None, version=F("version") + 1
+        )
+        report.refresh_from_db(fields=["reporter_replied_at", "version"])  # the event shows them
+        report_event_emit(report=report, type=EventType.REPORT_REPLIED, now=now, reply=text)
         reporter_email_enqueue(
             report=report,
             template="reports/email/reporter_reply",
@@ -424,6 +483,10 @@ def report_handle(
 
 
 HANDLED_KINDS = {Status.RESOLVED: Kind.RESOLVED, Status.DISMISSED: Kind.DISMISSED}
+HANDLED_EVENT_TYPES = {
+    Status.RESOLVED: EventType.REPORT_RESOLVED,
+    Status.DISMISSED: EventType.REPORT_DISMISSED,
+}
 report_resolve = partial(report_handle, status=Status.RESOLVED)
 report_dismiss = partial(report_handle, status=Status.DISMISSED)
 
@@ -443,6 +506,7 @@ def report_reopen(
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
     now = timezone.now()
     with transaction.atomic():
+        decided = _decision_locked(report)
         try:
             current = _change(
                 report=report,
@@ -462,6 +526,8 @@ def report_reopen(
                     "Only a resolved or dismissed report can be reopened."
                 ) from None
             raise
+        # The insights stop counting the decision the reopen takes away.
+        rollup_add(mini_app_id=current.mini_app_id, counts=report_decision_counts(decided, sign=-1))
         report_event_record(current, Kind.REOPENED, actor, now, previous_status=report.status)
         reporter_email_enqueue(
             report=current,
@@ -476,7 +542,18 @@ def report_reopen(
                 allowed_from=None,
             )
             report_event_record(current, Kind.NOTES_EDITED, actor, now, notes=notes)
+        report_event_emit(report=current, type=EventType.REPORT_REOPENED, now=now)
     return current
+
+
+def _decision_locked(report: Report) -> Report:
+    """The report's decision as stored, its row locked till the transaction ends: what a
+    reopen or an overturn takes away from the insights (the caller's copy may be stale)."""
+    return (
+        Report.objects.select_for_update()
+        .only("mini_app_id", "status", "created_at", "handled_at", "dismiss_reason", "past_due_at")
+        .get(pk=report.pk)
+    )
 
 
 def report_notes_edit(
@@ -516,22 +593,26 @@ def reports_mark_past_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            return _mark_past_due_postgresql(now=now)
-        # SQLite: writers are serialised (BEGIN IMMEDIATE), so no other run can mark rows
-        # between the UPDATE and the INSERT that finds this run's rows by their timestamp.
-        marked = Report.objects.filter(
-            status=Status.PENDING, past_due_at__isnull=True, due_at__lte=now
-        ).update(past_due_at=now)
-        if marked:
-            _insert_past_due_events(marked_at=now)
-    return marked
+            marked_ids = _mark_past_due_postgresql(now=now)
+        else:
+            # SQLite: writers are serialised (BEGIN IMMEDIATE), so no other run can mark rows
+            # between the UPDATE and the INSERT that finds this run's rows by their timestamp.
+            marked = Report.objects.filter(
+                status=Status.PENDING, past_due_at__isnull=True, due_at__lte=now
+            ).update(past_due_at=now)
+            marked_ids = _insert_past_due_events(marked_at=now) if marked else []
+            if marked:
+                _past_due_rollup_add(marked_at=now)
+        # report.past_due for the apps with a subscribed endpoint (one query when none has).
+        events_emit_past_due(report_ids=marked_ids, now=now)
+    return len(marked_ids)
 
 
 # Any constant: the key of the transaction-level lock that lets one marking run at a time.
 _PAST_DUE_LOCK = 72_007_200
 
 
-def _mark_past_due_postgresql(*, now: datetime) -> int:
+def _mark_past_due_postgresql(*, now: datetime) -> list[int]:
     """One statement marks and records: the INSERT takes exactly the ids its UPDATE returned.
 
     The advisory lock queues a concurrent run (a second beat, a cron run, a redelivered task)
@@ -540,20 +621,49 @@ def _mark_past_due_postgresql(*, now: datetime) -> int:
     """
     report_table = Report._meta.db_table
     event_table = ReportEvent._meta.db_table
+    rollup_table = InsightRollup._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_PAST_DUE_LOCK])
+        # Both inserts run whether or not the final SELECT reads them (PostgreSQL runs every
+        # data-modifying WITH clause once); the insights add one past-due mark per report.
         cursor.execute(
             f"WITH marked AS ("  # noqa: S608
             f"  UPDATE {report_table} SET past_due_at = %s"
-            f"  WHERE status = %s AND past_due_at IS NULL AND due_at <= %s RETURNING id"
-            f") INSERT INTO {event_table} (report_id, kind, created_at, data) "
-            f"SELECT id, %s, %s, %s FROM marked",
-            [now, Status.PENDING.value, now, Kind.PAST_DUE.value, now, "{}"],
+            f"  WHERE status = %s AND past_due_at IS NULL AND due_at <= %s"
+            f"  RETURNING id, mini_app_id"
+            f"), events AS (INSERT INTO {event_table} (report_id, kind, created_at, data) "
+            f"  SELECT id, %s, %s, %s FROM marked"
+            f"), rollups AS (INSERT INTO {rollup_table} (mini_app_id, hour, measure, item, n) "
+            f"  SELECT mini_app_id, %s, %s, '', count(*) FROM marked GROUP BY mini_app_id"
+            f"  ORDER BY mini_app_id"
+            f"  ON CONFLICT (mini_app_id, hour, measure, item)"
+            f"  DO UPDATE SET n = {rollup_table}.n + excluded.n"
+            f") SELECT id FROM marked",
+            [
+                now,
+                Status.PENDING.value,
+                now,
+                Kind.PAST_DUE.value,
+                now,
+                "{}",
+                hour_of(now),
+                PAST_DUE,
+            ],
         )
-        return cursor.rowcount
+        return [row[0] for row in cursor.fetchall()]
 
 
-def _insert_past_due_events(*, marked_at: datetime) -> None:
+def _past_due_rollup_add(*, marked_at: datetime) -> None:
+    marked = (
+        Report.objects.filter(past_due_at=marked_at)
+        .values_list("mini_app_id")
+        .annotate(n=models.Count("id"))
+    )
+    for mini_app_id, n in marked:
+        rollup_add(mini_app_id=mini_app_id, counts={(hour_of(marked_at), PAST_DUE, ""): n})
+
+
+def _insert_past_due_events(*, marked_at: datetime) -> list[int]:
     event_table = ReportEvent._meta.db_table
     report_table = Report._meta.db_table
     when = connection.ops.adapt_datetimefield_value(marked_at)
@@ -562,9 +672,10 @@ def _insert_past_due_events(*, marked_at: datetime) -> None:
             f"INSERT INTO {event_table} (report_id, kind, created_at, data) "  # noqa: S608
             f"SELECT id, %s, %s, %s FROM {report_table} WHERE past_due_at = %s "
             # Two explicit runs given the very same `now` must not collide on the mark.
-            f"ON CONFLICT DO NOTHING",
+            f"ON CONFLICT DO NOTHING RETURNING report_id",
             [Kind.PAST_DUE.value, when, "{}", when],
         )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def report_decision_change(
@@ -588,6 +699,7 @@ def report_decision_change(
     now = now or timezone.now()
     handled = status != Status.PENDING
     with transaction.atomic():
+        decided = _decision_locked(report)
         try:
             current = _change(
                 report=report,
@@ -612,6 +724,9 @@ def report_decision_change(
                 "This report was changed by someone else since you opened it (it is now "
                 f"{conflict.current.get_status_display()}). Review it and decide again.",
             ) from None
+        counts = report_decision_counts(decided, sign=-1)
+        counts.update(report_decision_counts(current))  # update adds (`+` would drop negatives)
+        rollup_add(mini_app_id=current.mini_app_id, counts=counts)
         previous = report.status
         report_event_record(
             current, Kind.APPEAL_OVERTURNED, actor, now, previous_status=previous, status=status
@@ -730,3 +845,177 @@ def saved_reply_save(
 def saved_reply_delete(*, saved_reply: SavedReply, actor: AbstractBaseUser | None) -> None:
     role_require(actor=actor, mini_app_id=saved_reply.mini_app_id, roles=HANDLING_ROLES)
     saved_reply.delete()
+
+
+# --- Assignment
+
+
+def _assignee_check(*, report: Report, assignee: AbstractBaseUser) -> None:
+    """Only an active owner or handler of the report's own app can be assigned it."""
+    role = (
+        Membership.objects.filter(
+            mini_app_id=report.mini_app_id, user=assignee, user__is_active=True
+        )
+        .values_list("role", flat=True)
+        .first()
+    )
+    name = member_name(assignee)
+    if role is None:
+        raise ReportRuleError(
+            f"{name} is not a member of this mini app: choose a member of the team."
+        )
+    if role not in HANDLING_ROLES:
+        raise ReportRuleError(
+            f"{name} has the {MemberRole(role).label} role and cannot handle reports: "
+            "assign an owner or a handler."
+        )
+
+
+def report_assign(
+    *,
+    report: Report,
+    assignee: AbstractBaseUser | None,
+    actor: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """Assign the report to an owner or handler of its app, or to nobody (None).
+
+    Allowed at any status; like every change it bumps the version, and a write based on an
+    older one is refused (ReportConflict). Assigning to the current assignee changes nothing.
+    """
+    role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
+    if assignee is not None:
+        _assignee_check(report=report, assignee=assignee)
+    assignee_id = assignee.pk if assignee is not None else None
+    if assignee_id == report.assignee_id and (
+        expected_version is None or expected_version == report.version
+    ):
+        return report
+    now = now or timezone.now()
+    with transaction.atomic():
+        previous_id = report.assignee_id
+        current = _change(
+            report=report,
+            expected_version=expected_version,
+            changes={"assignee": assignee},
+            allowed_from=None,
+        )
+        previous = _user_name(previous_id)
+        if assignee is not None:
+            report_event_record(
+                current,
+                Kind.ASSIGNED,
+                actor,
+                now,
+                assignee=member_name(assignee),
+                assignee_id=assignee.pk,
+                **({"previous": previous} if previous else {}),
+            )
+        else:
+            report_event_record(current, Kind.UNASSIGNED, actor, now, previous=previous)
+    return current
+
+
+def _user_name(user_id: int | None) -> str:
+    if user_id is None:
+        return ""
+    user = get_user_model().objects.filter(pk=user_id).first()
+    return member_name(user) if user else ""
+
+
+def reports_unassign_member(
+    *, mini_app: MiniApp, user: AbstractBaseUser, actor: AbstractBaseUser | None, why: str
+) -> int:
+    """Unassign every report of the app assigned to `user` (removed from the team, or no longer
+    a handler), each with its history line; call it inside the team change's transaction.
+    Returns how many reports were unassigned. The caller has checked the actor's role."""
+    now = timezone.now()
+    assigned = Report.objects.filter(mini_app=mini_app, assignee=user)
+    ids = list(assigned.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Report.objects.filter(pk__in=ids, assignee=user).update(assignee=None, version=F("version") + 1)
+    name = member_name(user)
+    ReportEvent.objects.bulk_create(
+        ReportEvent(
+            report_id=pk,
+            kind=Kind.UNASSIGNED,
+            actor=actor,
+            created_at=now,
+            data={"previous": name, "why": why},
+        )
+        for pk in ids
+    )
+    return len(ids)
+
+
+# --- Saved views of the User reports list
+
+ALL_ROLES = frozenset(MemberRole.values)
+SavedViewKind = AppEvent.Kind
+
+
+def saved_view_save(
+    *,
+    mini_app: MiniApp,
+    actor: AbstractBaseUser,
+    name: str,
+    query: str,
+    shared: bool,
+    saved_view: SavedView | None = None,
+) -> SavedView:
+    """Save the list's state (`query`, already normalised by SavedViewForm) under a name, or
+    rename / (un)share one of the actor's own views. Every member may keep private views;
+    sharing with the team takes a handling role. A shared view's changes are audited."""
+    role_require(
+        actor=actor, mini_app_id=mini_app.pk, roles=HANDLING_ROLES if shared else ALL_ROLES
+    )
+    view = saved_view or SavedView(mini_app=mini_app, owner=actor, query=query)
+    if view.mini_app_id != mini_app.pk or view.owner_id != actor.pk:
+        raise RoleRequired("Only the member who saved a view can change it.")
+    was_shared, old_name = (view.shared, view.name) if view.pk else (False, "")
+    view.name, view.shared = name, shared
+    try:
+        with transaction.atomic():
+            view.save()
+            _saved_view_audit(view, actor, was_shared=was_shared, old_name=old_name)
+    except IntegrityError:
+        raise ReportRuleError(
+            f"You have a view named “{name}” already: choose another name."
+        ) from None
+    return view
+
+
+def _saved_view_audit(view: SavedView, actor, *, was_shared: bool, old_name: str) -> None:
+    facts = {"name": view.name, "query": view.query}
+    if view.shared and not was_shared:
+        kind = SavedViewKind.SAVED_VIEW_SHARED
+    elif was_shared and not view.shared:
+        kind = SavedViewKind.SAVED_VIEW_UNSHARED
+    elif view.shared and old_name and old_name != view.name:
+        kind, facts["before"] = SavedViewKind.SAVED_VIEW_RENAMED, old_name
+    else:
+        return
+    app_event_record(mini_app=view.mini_app, kind=kind, actor=actor, **facts)
+
+
+def saved_view_delete(*, saved_view: SavedView, actor: AbstractBaseUser) -> None:
+    """Its creator deletes a view; an owner of the app may also delete a shared one."""
+    mine = saved_view.owner_id == actor.pk
+    if mine:
+        role_require(actor=actor, mini_app_id=saved_view.mini_app_id, roles=ALL_ROLES)
+    elif saved_view.shared:
+        role_require(actor=actor, mini_app_id=saved_view.mini_app_id, roles=MANAGING_ROLES)
+    else:
+        raise RoleRequired("Only the member who saved a view can delete it.")
+    with transaction.atomic():
+        saved_view.delete()
+        if saved_view.shared:
+            app_event_record(
+                mini_app=saved_view.mini_app,
+                kind=SavedViewKind.SAVED_VIEW_DELETED,
+                actor=actor,
+                name=saved_view.name,
+                query=saved_view.query,
+            )

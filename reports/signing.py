@@ -23,7 +23,8 @@ from .models import MiniApp
 OPEN_ID_MAX_AGE = 24 * 3600
 # How long a rotated-out secret still signs links and API calls: the mini app's servers
 # have a day to switch to the new one without a failed request.
-SECRET_GRACE = timedelta(hours=24)
+SECRET_GRACE_HOURS = 24
+SECRET_GRACE = timedelta(hours=SECRET_GRACE_HOURS)
 API_MAX_SKEW = 5 * 60
 OPEN_ID_MAX_LENGTH = 128
 # Unix seconds as ASCII digits, at most 12 of them (good until the year 33658). int() alone

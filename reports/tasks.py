@@ -6,7 +6,8 @@ redelivered and run again without doing anything twice.
 
 from celery import shared_task
 
-from . import outbox, reminders, services
+from . import daily_summary, outbox, reminders, services
+from .webhooks import delivery as webhook_delivery
 
 # The e-mail tasks retry with exponential backoff (30 s, 60 s, ... capped at 15 min).
 _EMAIL_RETRIES = {
@@ -33,8 +34,9 @@ def send_past_due_digests() -> int:
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240, **_EMAIL_RETRIES)
-def send_due_soon_digests() -> int:
-    return reminders.reminders_due_soon_send()
+def send_daily_summaries() -> int:
+    # A retry sends only what the failed run did not: each summary is its own transaction.
+    return daily_summary.daily_summaries_send()
 
 
 @shared_task(acks_late=True, time_limit=60, **_EMAIL_RETRIES)
@@ -45,3 +47,14 @@ def deliver_email(email_id: int) -> bool:
 @shared_task(acks_late=True, time_limit=300)
 def deliver_pending_emails() -> int:
     return outbox.emails_deliver_pending()
+
+
+# Webhooks keep their own retry schedule (reports.webhooks.delivery): no Celery autoretry.
+@shared_task(acks_late=True, time_limit=120)
+def deliver_webhook(delivery_id: int) -> bool | None:
+    return webhook_delivery.delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def deliver_pending_webhooks() -> int:
+    return webhook_delivery.deliveries_deliver_pending()

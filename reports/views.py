@@ -5,6 +5,7 @@ Every view of a mini app starts with mini_app_for_member: a 404 for anyone who i
 
 from datetime import UTC
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import (
@@ -12,6 +13,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
+    JsonResponse,
     QueryDict,
     StreamingHttpResponse,
 )
@@ -22,26 +24,34 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .console import console_render
+from .daily_summary import member_preferences_for
 from .export import export_csv_lines, reports_for_export
-from .filters import SORT_COLUMNS, SORT_LABELS
+from .filters import DEFAULT_SORT, SORT_COLUMNS, SORT_LABELS
 from .forms import (
+    AssignForm,
     BulkActionForm,
     InsertSavedReplyForm,
     NotificationPreferencesForm,
     ReportActionForm,
     SavedReplyForm,
+    SavedViewForm,
     TimezoneForm,
 )
 from .middleware import TIMEZONE_COOKIE
 from .models import Category, Membership, MiniApp, Report, ReportEvent, Status
-from .reminders import membership_notifications_set
+from .reminders import member_notifications_set, member_timezone_set
 from .screenshots import screenshot_response
 from .selectors import (
     ReportPage,
     added_screenshot_for_member,
     console_nav,
+    handling_members,
+    list_state_query,
     mini_app_for_member,
     mini_apps_for_user,
+    new_reports_count,
+    report_filter,
     report_for_member,
     report_history,
     report_screenshots,
@@ -49,6 +59,8 @@ from .selectors import (
     reports_page,
     saved_replies_for_app,
     saved_reply_for_member,
+    saved_view_for_member,
+    saved_views_for_member,
     screenshot_for_member,
     with_deadlines,
 )
@@ -57,6 +69,7 @@ from .services import (
     Dismissal,
     ReportConflict,
     ReportRuleError,
+    report_assign,
     report_dismiss,
     report_notes_edit,
     report_reopen,
@@ -65,7 +78,10 @@ from .services import (
     reports_bulk_handle,
     saved_reply_delete,
     saved_reply_save,
+    saved_view_delete,
+    saved_view_save,
 )
+from .timeformat import when_text
 
 LIST_TEMPLATE = "reports/report_list.html"
 PANEL_TEMPLATE = "reports/report_detail.html"
@@ -148,6 +164,45 @@ def _list_links(params: QueryDict, page: ReportPage) -> dict:
     }
 
 
+# The filters shown as removable chips, in the toolbar's order: (parameter, label).
+CHIP_FILTERS = (
+    ("q", "Search"),
+    ("category", "Category"),
+    ("issue_type", "Issue type"),
+    ("reported_from", "From"),
+    ("reported_to", "To"),
+    ("source", "Source"),
+    ("past_due", "Past due"),
+    ("reporter_replied", "Reporter replied"),
+    ("assignee", "Assignee"),
+)
+
+
+def _filter_chips(params: QueryDict, filterset) -> list[dict]:
+    """Each active filter with the list's URL without it (the chip's "remove" link)."""
+    fields = filterset.form.fields
+    chips = []
+    for name, label in CHIP_FILTERS:
+        value = params.get(name, "").strip()
+        if not value:
+            continue
+        shown = value
+        choices = getattr(fields.get(name), "choices", None) or []
+        for choice, text in choices:
+            options = text if isinstance(text, list | tuple) else [(choice, text)]
+            for option, option_text in options:
+                if str(option) == value:
+                    shown = str(option_text)
+        chips.append(
+            {
+                "label": label,
+                "value": shown,
+                "url": _query(params, **{name: None, "after": None, "before": None}),
+            }
+        )
+    return chips
+
+
 def _with_row_links(mini_app: MiniApp, reports: list[Report], shots=None) -> list[Report]:
     """Each row's panel and screenshot URLs, reversed once per page rather than per cell."""
     slug, marker = mini_app.slug, "REPORTID"
@@ -168,6 +223,32 @@ def _with_row_links(mini_app: MiniApp, reports: list[Report], shots=None) -> lis
     return reports
 
 
+def _saved_view_tabs(request: HttpRequest, mini_app: MiniApp, list_url: str) -> dict:
+    """The second row of tabs: "Assigned to me" (handlers and owners), then the member's own
+    saved views and the team's shared ones; the one matching the list's state is current."""
+    state = list_state_query(request.GET)
+    views = saved_views_for_member(mini_app=mini_app, user=request.user)
+    tabs = []
+    if mini_app.member_can_handle:
+        tabs.append({"label": "Assigned to me", "query": "assignee=me", "view": None})
+    tabs += [{"label": view.name, "query": view.query, "view": view} for view in views]
+    for tab in tabs:
+        tab["url"] = f"{list_url}?{tab['query']}" if tab["query"] else list_url
+        tab["current"] = tab["query"] == state
+    return {"view_tabs": tabs, "state_view_query": state}
+
+
+def _new_reports_poll(request: HttpRequest, mini_app: MiniApp, page: ReportPage) -> dict:
+    """What the "N new reports" notice polls, or nothing: only the first page sorted newest
+    first polls, since only there do new reports arrive at the top, above what is read."""
+    if page.sort != DEFAULT_SORT or not page.is_first or page.errors:
+        return {}
+    url = reverse("reports:reports_new_count", args=[mini_app.slug])
+    since = page.reports[0].report_id if page.reports else ""
+    query = _query(request.GET, after=None, before=None, since=since)
+    return {"url": url + query, "seconds": settings.CONSOLE_NEW_REPORTS_POLL_SECONDS}
+
+
 def _sort_description(sort: str) -> str:
     label = SORT_LABELS[sort.lstrip("-")].lower()
     return f"{label}, {'descending' if sort.startswith('-') else 'ascending'}"
@@ -177,9 +258,10 @@ def _sort_description(sort: str) -> str:
 @require_GET
 def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
-    page = reports_page(mini_app=mini_app, params=request.GET)
+    page = reports_page(mini_app=mini_app, params=request.GET, user=request.user)
     _with_row_links(mini_app, page.reports)
     fragment = _fragment(request)
+    list_url = reverse("reports:report_list", args=[mini_app.slug])
     context = {
         "mini_app": mini_app,
         "page": page,
@@ -188,11 +270,18 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         "sort_description": _sort_description(page.sort),
         "filter": page.filterset,
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("ordering",)),
+        "chips": _filter_chips(request.GET, page.filterset),
+        # "Clear all" keeps the status tab and the sort: they are not filters of the toolbar.
+        "clear_url": _query(
+            request.GET, **{name: None for name, _ in CHIP_FILTERS}, after=None, before=None
+        ),
         "sort_labels": SORT_LABELS,
         "bulk_limit": BULK_LIMIT,
         "bulk_reasons": [c for c in BulkActionForm.base_fields["reason"].choices if c[0]],
         "statuses": Status,
+        "new_reports_poll": _new_reports_poll(request, mini_app, page),
         **_list_links(request.GET, page),
+        **_saved_view_tabs(request, mini_app, list_url),
         **_timezone_context(request),
     }
     if not fragment:
@@ -201,6 +290,18 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         )
     template = LIST_TEMPLATE + "#results" if fragment else LIST_TEMPLATE
     return _varies_on_htmx(render(request, template, context))
+
+
+@login_required
+@require_GET
+def reports_new_count(request: HttpRequest, app_slug: str) -> JsonResponse:
+    """How many reports matching the list's filters arrived after `since` (a report ID), for
+    the list's "N new reports, show them" notice; members only, as the list."""
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    params = request.GET.copy()
+    since = params.pop("since", [""])[-1]
+    new = new_reports_count(mini_app=mini_app, params=params, since=since, user=request.user)
+    return JsonResponse({"count": new.count, "capped": new.capped, "display": new.display})
 
 
 # --- The handling panel
@@ -212,6 +313,7 @@ def _panel(
     report: Report,
     *,
     form: ReportActionForm | None = None,
+    assign_form: AssignForm | None = None,
     message: str = "",
     error: str = "",
     draft_notes: str | None = None,
@@ -223,6 +325,12 @@ def _panel(
     if form is None:
         notes = draft_notes if draft_notes is not None else report.notes
         form = ReportActionForm(initial={"version": report.version, "notes": notes})
+    if mini_app.member_can_handle and assign_form is None:
+        assign_form = AssignForm(
+            initial={"version": report.version, "assignee": report.assignee_id or ""},
+            members=handling_members(mini_app=mini_app),
+            user=request.user,
+        )
     context = {
         "mini_app": mini_app,
         "report": report,
@@ -232,11 +340,15 @@ def _panel(
         if mini_app.member_can_handle
         else [],
         "form": form,
+        "assign_form": assign_form,
         "message": message,
         "error": error,
         "draft_notes": draft_notes,
         # After a change, the list row beside the panel is swapped too (out of band).
         "oob_row": changed,
+        # The panel on its own page (a full page, or a form posted from it through htmx: its
+        # container sends X-Panel-Page) has the page's <h1> and no link to itself.
+        "own_page": not _fragment(request) or request.headers.get("X-Panel-Page") == "1",
         "statuses": Status,
         "categories": Category,
         **_timezone_context(request),
@@ -299,7 +411,7 @@ def _change_conflict_message(history: list[ReportEvent]) -> str:
     latest = next((e for e in history if e.actor_id), None)
     if latest is None:
         return "Not saved: this report changed after you opened it. Review it and try again."
-    when = timezone.localtime(latest.created_at).strftime("%Y-%m-%d %H:%M")
+    when = when_text(latest.created_at)  # the panel shows the viewer's zone above
     return (
         f"Not saved: this report changed after you opened it "
         f"({latest.get_kind_display().lower()} by {latest.actor.get_username()} at {when}). "
@@ -361,6 +473,43 @@ def report_action(request: HttpRequest, app_slug: str, report_id: str, action: s
         draft_notes=draft,
         changed=True,
     )
+
+
+@login_required
+@require_POST
+def report_assign_view(request: HttpRequest, app_slug: str, report_id: str) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    report = report_for_member(mini_app=mini_app, report_id=report_id)
+    members = handling_members(mini_app=mini_app)
+    form = AssignForm(request.POST, members=members, user=request.user)
+    if not form.is_valid():
+        return _panel(request, mini_app, report, assign_form=form, status=422)
+    assignee = form.assignee_user
+    try:
+        current = report_assign(
+            report=report,
+            assignee=assignee,
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except ReportRuleError as problem:
+        form.add_error("assignee", str(problem))
+        return _panel(request, mini_app, report, assign_form=form, status=422)
+    except ReportConflict:
+        current = report_for_member(mini_app=mini_app, report_id=report_id)
+        message = _change_conflict_message(report_history(report=current))
+        return _panel(request, mini_app, current, error=message, status=409, changed=True)
+    if assignee is None:
+        done = "Report unassigned."
+    elif assignee.pk == request.user.pk:
+        done = "Report assigned to you."
+    else:
+        done = f"Report assigned to {assignee.display_name}."
+    if not _fragment(request):
+        messages.success(request, done)
+        return redirect("reports:report_detail", app_slug=mini_app.slug, report_id=report_id)
+    current = report_for_member(mini_app=mini_app, report_id=current.report_id)
+    return _panel(request, mini_app, current, message=done, changed=True)
 
 
 def _insert_saved_reply(
@@ -438,6 +587,7 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
         report_ids=data["selected"],
         params=state if data["all_matching"] else None,
         limit=BULK_LIMIT,
+        user=request.user,
     )
     result = reports_bulk_handle(
         reports=reports,
@@ -463,7 +613,7 @@ def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
 @require_GET
 def reports_export(request: HttpRequest, app_slug: str) -> StreamingHttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
-    rows = reports_for_export(mini_app=mini_app, params=request.GET)
+    rows = reports_for_export(mini_app=mini_app, params=request.GET, user=request.user)
     # The generator runs after this view returns: it gets the zone, not the request.
     zone = getattr(request, "viewer_timezone", UTC)
     response = StreamingHttpResponse(
@@ -496,6 +646,8 @@ def timezone_choose(request: HttpRequest) -> HttpResponse:
                 samesite="Lax",
                 secure=request.is_secure(),
             )
+            # The daily summary's hour is in the zone the developer last picked.
+            member_timezone_set(user=request.user, timezone_name=form.cleaned_data["timezone"])
             messages.success(request, f"Times are now shown in {form.cleaned_data['timezone']}.")
             return response
     else:
@@ -521,17 +673,25 @@ def _membership_for_user(request: HttpRequest, app_slug: str) -> Membership:
 @require_http_methods(["GET", "POST"])
 def notification_preferences(request: HttpRequest, app_slug: str) -> HttpResponse:
     membership = _membership_for_user(request, app_slug)
+    preferences = member_preferences_for(user=request.user)
+    status = 200
     if request.method == "POST":
         form = NotificationPreferencesForm(request.POST)
         if form.is_valid():
-            membership_notifications_set(membership=membership, **form.cleaned_data)
+            member_notifications_set(membership=membership, **form.cleaned_data)
             messages.success(request, "Your e-mail notifications are saved.")
             return redirect("reports:notification_preferences", app_slug=app_slug)
+        status = 422
     else:
         form = NotificationPreferencesForm(
             initial={
                 "email_past_due": membership.email_past_due,
-                "email_due_soon": membership.email_due_soon,
+                "daily_summary": preferences.daily_summary,
+                "daily_summary_hour": preferences.daily_summary_hour,
+                # Never saved: the zone the console shows times in is the best guess.
+                "timezone_name": str(request.viewer_timezone)
+                if preferences._state.adding
+                else preferences.timezone_name,
             }
         )
     context = {
@@ -543,7 +703,7 @@ def notification_preferences(request: HttpRequest, app_slug: str) -> HttpRespons
             mini_app=membership.mini_app, user=request.user, path=request.path
         ),
     }
-    return render(request, "reports/preferences.html", context)
+    return render(request, "reports/preferences.html", context, status=status)
 
 
 # --- Saved replies
@@ -611,3 +771,84 @@ def saved_reply_remove(request: HttpRequest, app_slug: str, saved_reply_id: int)
     saved_reply_delete(saved_reply=saved, actor=request.user)
     messages.success(request, f"Saved reply “{saved.title}” deleted.")
     return redirect("reports:saved_replies", app_slug=mini_app.slug)
+
+
+# --- Saved views of the list
+
+
+def _view_form(request: HttpRequest, mini_app: MiniApp, data=None, **kwargs) -> SavedViewForm:
+    members = handling_members(mini_app=mini_app)
+
+    def validate(params):
+        return report_filter(mini_app=mini_app, params=params, user=request.user, members=members)
+
+    return SavedViewForm(data, validate_query=validate, **kwargs)
+
+
+def _saved_views_page(request, mini_app, *, form=None, status=200) -> HttpResponse:
+    views = saved_views_for_member(mini_app=mini_app, user=request.user)
+    list_url = reverse("reports:report_list", args=[mini_app.slug])
+    for view in views:
+        view.url = f"{list_url}?{view.query}" if view.query else list_url
+        view.is_mine = view.owner_id == request.user.pk
+        view.deletable = view.is_mine or (view.shared and mini_app.member_is_owner)
+    context = {"saved_views": views, "form": form, "list_url": list_url}
+    return console_render(request, "reports/saved_views.html", mini_app, context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def saved_views(request: HttpRequest, app_slug: str) -> HttpResponse:
+    """The member's saved views (rename, share, delete); a POST saves the list's state."""
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    if request.method == "GET":
+        return _saved_views_page(request, mini_app)
+    form = _view_form(request, mini_app, request.POST)
+    if form.is_valid():
+        try:
+            view = saved_view_save(mini_app=mini_app, actor=request.user, **form.cleaned_data)
+        except ReportRuleError as problem:
+            form.add_error("name", str(problem))
+        else:
+            messages.success(request, f"View “{view.name}” saved.")
+            list_url = reverse("reports:report_list", args=[mini_app.slug])
+            return redirect(f"{list_url}?{view.query}" if view.query else list_url)
+    return _saved_views_page(request, mini_app, form=form, status=422)
+
+
+@login_required
+@require_POST
+def saved_view_edit(request: HttpRequest, app_slug: str, saved_view_id: int) -> HttpResponse:
+    """Rename or (un)share one's own view; the query stays as saved."""
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    view = saved_view_for_member(mini_app=mini_app, user=request.user, saved_view_id=saved_view_id)
+    form = SavedViewForm(request.POST, prefix=f"view-{view.pk}")
+    if form.is_valid():
+        try:
+            saved_view_save(
+                mini_app=mini_app,
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                shared=form.cleaned_data["shared"],
+                query=view.query,
+                saved_view=view,
+            )
+        except ReportRuleError as problem:
+            form.add_error("name", str(problem))
+        else:
+            messages.success(request, f"View “{view.name}” saved.")
+            return redirect("reports:saved_views", app_slug=mini_app.slug)
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return _saved_views_page(request, mini_app, status=422)
+
+
+@login_required
+@require_POST
+def saved_view_remove(request: HttpRequest, app_slug: str, saved_view_id: int) -> HttpResponse:
+    mini_app = mini_app_for_member(user=request.user, slug=app_slug)
+    view = saved_view_for_member(mini_app=mini_app, user=request.user, saved_view_id=saved_view_id)
+    saved_view_delete(saved_view=view, actor=request.user)
+    messages.success(request, f"View “{view.name}” deleted.")
+    return redirect("reports:saved_views", app_slug=mini_app.slug)

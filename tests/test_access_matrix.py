@@ -19,6 +19,7 @@ from appeals.models import Appeal
 from reports.api_keys.services import api_key_create
 from reports.models import (
     ApiKey,
+    AppEvent,
     Category,
     FaqEntry,
     HelpIntro,
@@ -28,9 +29,11 @@ from reports.models import (
     Report,
     ReportEvent,
     SavedReply,
+    SavedView,
 )
 from reports.services import Dismissal, report_dismiss, report_resolve
 from reports.team.services import token_hash
+from reports.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.tickets.api_client import signed_headers
 from tickets.services import report_information_add
 
@@ -56,6 +59,8 @@ REASON = "Acme appeal marker 9ZK: the refund never arrived on my card."
 WRONG_KEY = "not-the-key-0123456789"
 SAVED_TITLE = "Acme saved reply marker 5RT"
 INVITATION_TOKEN = "matrix-invitation-token-0123456789abcdef"
+WEBHOOK_URL = "https://93.184.216.34/acme-webhook-marker-3WQ"
+VIEW_NAME = "Acme saved view marker 3VW"
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,12 @@ def _notification_state(w) -> tuple:
     return tuple(
         Membership.objects.filter(mini_app=w.app)
         .order_by("pk")
-        .values_list("email_past_due", "email_due_soon")
+        .values_list(
+            "email_past_due",
+            "user__member_preferences__daily_summary",
+            "user__member_preferences__daily_summary_hour",
+            "user__member_preferences__timezone_name",
+        )
     )
 
 
@@ -256,6 +266,53 @@ ROWS = [
     ),
     _action("reports:report_reopen", "handled"),
     Row(
+        "report_assign",
+        "reports:report_assign",
+        method="post",
+        path=lambda w: _rv("reports:report_assign", "acme", w.pending.report_id),
+        data=lambda w: {"version": w.pending.version, "assign_me": "on"},
+        expect=handling(Expect(302, "/console/acme/reports/")),
+        mutates=_report_history_state,
+    ),
+    # Saved views: every member keeps their own; the world's one is the owner's, shared.
+    Row(
+        "saved_views",
+        "reports:saved_views",
+        path=lambda w: _rv("reports:saved_views", "acme"),
+        marker=lambda w: VIEW_NAME,
+        expect=console(OK),
+    ),
+    Row(
+        "saved_view_add",
+        "reports:saved_views",
+        method="post",
+        path=lambda w: _rv("reports:saved_views", "acme"),
+        data=lambda w: {"name": "A member view", "query": "status=pending"},
+        mutates=lambda w: SavedView.objects.count(),
+        expect=console(Expect(302, "/console/acme/reports/")),
+    ),
+    Row(
+        "saved_view_edit",
+        "reports:saved_view_edit",
+        method="post",
+        path=lambda w: _rv("reports:saved_view_edit", "acme", w.saved_view.pk),
+        data=lambda w: {f"view-{w.saved_view.pk}-name": "Renamed"},
+        marker=lambda w: VIEW_NAME,
+        mutates=lambda w: tuple(SavedView.objects.values_list("name", "shared")),
+        # Only its creator (the owner) changes it.
+        expect=console(Expect(302, "/console/acme/views/"), handler=FORBIDDEN, viewer=FORBIDDEN),
+    ),
+    Row(
+        "saved_view_delete",
+        "reports:saved_view_delete",
+        method="post",
+        path=lambda w: _rv("reports:saved_view_delete", "acme", w.saved_view.pk),
+        marker=lambda w: VIEW_NAME,
+        mutates=lambda w: SavedView.objects.count(),
+        # Its creator, or an owner of the app for a shared view.
+        expect=managing(Expect(302, "/console/acme/views/")),
+    ),
+    Row(
         "reports_bulk",
         "reports:reports_bulk",
         method="post",
@@ -268,6 +325,23 @@ ROWS = [
         "reports_export_csv",
         "reports:reports_export",
         path=lambda w: _rv("reports:reports_export", "acme"),
+        expect=console(OK),
+    ),
+    Row(
+        "reports_new_count",
+        "reports:reports_new_count",
+        path=lambda w: _rv("reports:reports_new_count", "acme") + "?since=",
+        marker=lambda w: '"count": ',
+        expect=console(OK),
+    ),
+    Row(
+        "reports_new_count_other_apps_anchor",
+        "reports:reports_new_count",
+        # Another app's report as the anchor counts nothing of acme's (and says nothing of it).
+        path=lambda w: (
+            _rv("reports:reports_new_count", "acme") + f"?since={w.globex_report.report_id}"
+        ),
+        marker=lambda w: '"count": 0,',
         expect=console(OK),
     ),
     Row(
@@ -295,6 +369,21 @@ ROWS = [
         "reports:saved_replies",
         path=lambda w: _rv("reports:saved_replies", "acme"),
         marker=lambda w: SAVED_TITLE,
+        expect=console(OK),
+    ),
+    # Insights: every member reads them, viewers too (they change nothing).
+    Row(
+        "insights",
+        "reports:insights",
+        path=lambda w: _rv("reports:insights", "acme"),
+        marker=lambda w: "Acme Shop",
+        expect=console(OK),
+    ),
+    Row(
+        "insights_csv",
+        "reports:insights",
+        path=lambda w: _rv("reports:insights", "acme") + "?csv=sources",
+        marker=lambda w: "Help center,3",  # acme's three reports (globex has one)
         expect=console(OK),
     ),
     Row(
@@ -341,7 +430,8 @@ ROWS = [
         "reports:notification_preferences",
         method="post",
         path=lambda w: _rv("reports:notification_preferences", "acme"),
-        data=lambda w: {},  # both boxes unticked
+        # Both boxes unticked, the summary at 07:00 in Tokyo.
+        data=lambda w: {"daily_summary_hour": "7", "timezone_name": "Asia/Tokyo"},
         # The member's own choices, not the app's state: every role may change their own.
         mutates=_notification_state,
         expect=console(Expect(302, "/console/acme/notifications/")),
@@ -552,6 +642,77 @@ ROWS = [
         path=lambda w: _rv("reports:api_key_revoke", "acme", w.api_key.pk),
         mutates=lambda w: ApiKey.objects.filter(revoked_at__isnull=True).count(),
         expect=managing(Expect(302, "/console/acme/integration/keys/")),
+    ),
+    # --- Webhooks: members read the endpoints and their delivery logs, owners change them
+    Row(
+        "webhooks_page",
+        "reports:webhooks",
+        path=lambda w: _rv("reports:webhooks", "acme"),
+        marker=lambda w: WEBHOOK_URL,
+        expect=console(OK),
+    ),
+    Row(
+        "webhook_create",
+        "reports:webhooks",
+        method="post",
+        path=lambda w: _rv("reports:webhooks", "acme"),
+        data=lambda w: {"url": "https://93.184.216.34/matrix", "event_types": ["report.created"]},
+        marker=lambda w: "Copy the endpoint",
+        mutates=lambda w: WebhookEndpoint.objects.count(),
+        expect=managing(Expect(201, "marker")),
+    ),
+    Row(
+        "webhook_detail",
+        "reports:webhook_detail",
+        path=lambda w: _rv("reports:webhook_detail", "acme", w.endpoint.pk),
+        marker=lambda w: w.delivery.webhook_id,
+        expect=console(OK),
+    ),
+    Row(
+        "webhook_edit",
+        "reports:webhook_detail",
+        method="post",
+        path=lambda w: _rv("reports:webhook_detail", "acme", w.endpoint.pk),
+        data=lambda w: {
+            "url": "https://93.184.216.34/edited",
+            "event_types": ["report.created"],
+            "enabled": "on",
+        },
+        mutates=lambda w: WebhookEndpoint.objects.get(pk=w.endpoint.pk).url,
+        expect=managing(Expect(302, "/console/acme/integration/webhooks/")),
+    ),
+    Row(
+        "webhook_secret",
+        "reports:webhook_secret",
+        method="post",
+        path=lambda w: _rv("reports:webhook_secret", "acme", w.endpoint.pk),
+        marker=lambda w: w.endpoint.secret,
+        mutates=lambda w: AppEvent.objects.count(),
+        expect=managing(OK),
+    ),
+    Row(
+        "webhook_test",
+        "reports:webhook_test",
+        method="post",
+        path=lambda w: _rv("reports:webhook_test", "acme", w.endpoint.pk),
+        mutates=lambda w: WebhookDelivery.objects.count(),
+        expect=managing(Expect(302, "/console/acme/integration/webhooks/")),
+    ),
+    Row(
+        "webhook_resend",
+        "reports:webhook_resend",
+        method="post",
+        path=lambda w: _rv("reports:webhook_resend", "acme", w.endpoint.pk, w.delivery.pk),
+        mutates=lambda w: WebhookDelivery.objects.get(pk=w.delivery.pk).status,
+        expect=managing(Expect(302, "/console/acme/integration/webhooks/")),
+    ),
+    Row(
+        "webhook_delete",
+        "reports:webhook_delete",
+        method="post",
+        path=lambda w: _rv("reports:webhook_delete", "acme", w.endpoint.pk),
+        mutates=lambda w: WebhookEndpoint.objects.count(),
+        expect=managing(Expect(302, "/console/acme/integration/webhooks/")),
     ),
     # --- Appeals, developer side
     Row(
@@ -833,6 +994,50 @@ ROWS = [
         expect=cells(OK),
     ),
     Row(
+        "api_reply_with_key",
+        "tickets:api_report_replies",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/replies",
+        body=lambda w: {"message": "Matrix reply marker 3VW"},
+        marker=lambda w: "Matrix reply marker 3VW",
+        mutates=_report_state,
+        expect=cells(Expect(201, "marker")),
+    ),
+    Row(
+        "api_reply_without_key",
+        "tickets:api_report_replies",
+        method="post",
+        api="unsigned",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.pending.report_id}/replies",
+        body=lambda w: {"message": "Matrix reply marker 3VW"},
+        marker=lambda w: "Matrix reply marker 3VW",
+        mutates=_report_state,
+        expect=cells(UNSIGNED),
+    ),
+    Row(
+        "api_reply_other_apps_report",
+        "tickets:api_report_replies",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/acme/reports/{w.globex_report.report_id}/replies",
+        body=lambda w: {"message": "Matrix reply marker 3VW"},
+        marker=lambda w: "Globex tenant data",
+        mutates=lambda w: Report.objects.get(pk=w.globex_report.pk).version,
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
+        "api_reply_on_other_app_with_my_key",
+        "tickets:api_report_replies",
+        method="post",
+        api="bearer",
+        path=lambda w: f"/api/v1/apps/globex/reports/{w.globex_report.report_id}/replies",
+        body=lambda w: {"message": "Matrix reply marker 3VW"},
+        marker=lambda w: "Globex tenant data",
+        mutates=lambda w: Report.objects.get(pk=w.globex_report.pk).version,
+        expect=cells(NOT_FOUND),
+    ),
+    Row(
         "api_screenshot_link",
         "tickets:api_report_screenshot",
         path=lambda w: _screenshot_link(w),
@@ -1042,7 +1247,15 @@ def world(
         mini_app=other_app, language="en", question="Globex FAQ marker?", answer="No."
     )
     api_key, key = api_key_create(mini_app=mini_app, actor=owner, name="Matrix", scope="handle")
+    endpoint = WebhookEndpoint.objects.create(
+        mini_app=mini_app, url=WEBHOOK_URL, event_types=["report.created"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="report.created", payload="{}", status="failed", attempts=8
+    )
     return SimpleNamespace(
+        endpoint=endpoint,
+        delivery=delivery,
         api_key=api_key,
         key=key,
         app=mini_app,
@@ -1059,6 +1272,9 @@ def world(
         faq=faq,
         globex_faq=globex_faq,
         saved_reply=SavedReply.objects.create(mini_app=mini_app, title=SAVED_TITLE, body="Hi"),
+        saved_view=SavedView.objects.create(
+            mini_app=mini_app, owner=owner, name=VIEW_NAME, query="status=pending", shared=True
+        ),
         users=users,
     )
 

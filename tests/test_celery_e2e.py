@@ -256,3 +256,121 @@ def test_a_running_worker_and_beat_mark_reports_as_their_deadline_passes(system,
     [outbox_row] = state["outbox"]
     assert outbox_row["to"] == "owner@acme.example" and outbox_row["sent_at"]
     assert outbox_row["dedupe_key"].startswith("past_due:")
+
+
+SUMMARY_SEED = """
+from django.contrib.auth import get_user_model
+from reports.models import Category, IssueType, MemberPreferences, Membership, MiniApp
+from reports.services import ReportInput, report_submit
+
+app = MiniApp.objects.create(name="Acme Shop", slug="acme", support_email="help@acme.example")
+owner = get_user_model().objects.create_user(
+    username="owner@acme.example", email="owner@acme.example", password="unused-here"
+)
+Membership.objects.create(mini_app=app, user=owner)
+# Midnight in their zone: whatever the hour of the run, today's summary is due.
+MemberPreferences.objects.create(user=owner, timezone_name="Asia/Tokyo", daily_summary_hour=0)
+crash = IssueType.objects.get(code="experience.crash")
+data = ReportInput(category=Category.EXPERIENCE, issue_type=crash, details="It crashes.")
+result = {"new": [report_submit(mini_app=app, data=data).report_id for _ in range(2)]}
+"""
+
+SUMMARY_OBSERVE = """
+from reports.models import DailySummary, OutboundEmail
+result = {
+    "summaries": list(DailySummary.objects.values_list("timezone_name", flat=True)),
+    "outbox": list(OutboundEmail.objects.values_list("dedupe_key", flat=True)),
+}
+"""
+
+
+@pytest.mark.parametrize("system", ["redis"], indirect=True)
+def test_a_running_worker_and_beat_send_the_daily_summary_once(system, tmp_path):
+    env = {**system.env, "DAILY_SUMMARY_INTERVAL_SECONDS": "1"}
+    run_django(env, SUMMARY_SEED)
+    schedule = f"--schedule={tmp_path / 'beat-schedule'}"
+    worker_args = ["--pool=solo", "--without-mingle", "--without-gossip"]
+    processes = [
+        start(
+            env,
+            tmp_path / "celery.log",
+            "worker",
+            *worker_args,
+            f"--hostname=e2e-{uuid.uuid4().hex[:8]}@%h",
+        ),
+        start(env, tmp_path / "beat.log", "beat", schedule),
+    ]
+    try:
+        deadline = time.monotonic() + WAIT_LIMIT
+        messages = []
+        while time.monotonic() < deadline and not messages:
+            assert all(process.poll() is None for process in processes), logs(tmp_path)
+            messages = delivered_emails(tmp_path / "mail")
+            time.sleep(0.2)  # polling for the system's effect, not a timing assertion
+        # Beat keeps running it every second: a few more runs must send nothing more.
+        ran = logs(tmp_path).count("Sending due task send-daily-summaries")
+        while time.monotonic() < deadline and (
+            logs(tmp_path).count("Sending due task send-daily-summaries") < ran + 3
+        ):
+            time.sleep(0.2)
+    finally:
+        exit_codes = [stop(process) for process in processes]
+    messages = delivered_emails(tmp_path / "mail")
+    assert messages, f"no summary e-mail within {WAIT_LIMIT} s\n{logs(tmp_path)}"
+    assert None not in exit_codes, logs(tmp_path)
+    [summary] = messages  # one, however many runs
+    assert summary["To"] == "owner@acme.example"
+    assert summary["Subject"].startswith("Reportdesk daily summary for ")
+    body = summary.get_body(preferencelist=("plain",)).get_content()
+    assert "- New in the last 24 hours: 2\n" in body and "(Asia/Tokyo)" in body
+    assert "https://desk.example/console/acme/reports/?created_after=" in body
+    state = run_django(env, SUMMARY_OBSERVE)
+    assert state["summaries"] == ["Asia/Tokyo"]
+    [key] = state["outbox"]
+    assert key.startswith("daily_summary:")
+
+
+WEBHOOK_SEED = """
+from reports.models import Category, IssueType, MiniApp
+from reports.services import ReportInput, report_submit
+from reports.webhooks.models import WebhookEndpoint
+
+app = MiniApp.objects.create(name="Acme Shop", slug="acme")
+endpoint = WebhookEndpoint.objects.create(mini_app=app, url=URL, event_types=["report.created"])
+crash = IssueType.objects.get(code="experience.crash")
+data = ReportInput(category=Category.EXPERIENCE, issue_type=crash, details="Worker webhook.")
+# Committed here, in another process: the delivery task goes to the worker's broker.
+report = report_submit(mini_app=app, data=data)
+result = {"report_id": report.report_id, "secret": endpoint.secret}
+"""
+
+
+def test_a_running_worker_delivers_a_webhook(system, tmp_path):
+    """report.created written with the report, sent after commit to the broker, POSTed by a
+    real worker to a receiver on loopback, and verified with the standardwebhooks package."""
+    from standardwebhooks.webhooks import Webhook
+
+    from tests.reports.webhooks.receiver import Receiver
+
+    env = system.env
+    receiver = Receiver()
+    worker_args = ["--pool=solo", "--without-mingle", "--without-gossip"]
+    worker = start(env, tmp_path / "celery.log", "worker", *worker_args)
+    try:
+        seeded = run_django(env, WEBHOOK_SEED, URL=receiver.url)
+        received = receiver.wait_for(1, timeout=WAIT_LIMIT)
+    finally:
+        exit_code = stop(worker)
+        receiver.close()
+    assert received, f"no webhook within {WAIT_LIMIT} s\n{logs(tmp_path)}"
+    assert exit_code == 0, logs(tmp_path)
+    (request,) = received
+    payload = Webhook(seeded["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "report.created"
+    assert payload["data"]["report_id"] == seeded["report_id"]
+    state = run_django(
+        env,
+        "from reports.webhooks.models import WebhookDelivery\n"
+        "result = list(WebhookDelivery.objects.values_list('status', 'attempts'))",
+    )
+    assert state == [["delivered", 1]]

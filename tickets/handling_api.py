@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from reports.api_keys.selectors import api_key_for_bearer
 from reports.api_keys.services import api_key_touch
-from reports.models import ApiKey, DismissReason, Report, Screenshot
+from reports.models import ApiKey, DismissReason, Report, ReportEvent, Screenshot
 from reports.request_guards import request_body_limit
 from reports.roles import RoleRequired
 from reports.screenshots import screenshot_response
@@ -33,6 +33,7 @@ from reports.services import (
     ReportRuleError,
     report_dismiss,
     report_notes_edit,
+    report_reply,
     report_resolve,
 )
 
@@ -67,10 +68,12 @@ ACTION_FIELDS = {
     "notes": ("notes", "version"),
     "resolve": ("notes", "version", "reply"),
     "dismiss": ("notes", "version", "reply", "reason", "reason_text", "duplicate_of"),
+    "replies": ("message",),
 }
 TEXT_FIELDS = {
     "notes": NOTES_MAX_LENGTH,
     "reply": REPLY_MAX_LENGTH,
+    "message": REPLY_MAX_LENGTH,
     "reason_text": REASON_TEXT_MAX_LENGTH,
     "duplicate_of": 20,
 }
@@ -255,7 +258,7 @@ def _text_error(value, max_length: int) -> str:
     if not isinstance(value, str):
         return "This must be a string."
     if len(value) > max_length:
-        return f"Use at most {max_length:,} characters."
+        return f"Use at most {max_length:,} characters (you sent {len(value):,})."
     if "\x00" in value or not api._is_unicode_text(value):
         return "This is not valid text (it holds a NUL or a lone surrogate)."
     return ""
@@ -265,7 +268,7 @@ def _write_body(request: HttpRequest, *, action: str) -> dict:
     """The service's arguments from a JSON body (ACTION_FIELDS[action]), each checked; an
     empty body is {} where nothing is required."""
     fields = ACTION_FIELDS[action]
-    required = {"notes": "notes", "dismiss": "reason"}.get(action)
+    required = {"notes": "notes", "dismiss": "reason", "replies": "message"}.get(action)
     length = content_length(request)
     if length is None or length > MAX_WRITE_BYTES:
         raise ApiError(413, "too_large", f"The body is larger than {MAX_WRITE_BYTES // 1024} KB.")
@@ -285,11 +288,25 @@ def _write_body(request: HttpRequest, *, action: str) -> dict:
         if name not in fields
     }
     for name, max_length in TEXT_FIELDS.items():
+        if name == "message":  # the console's limit, counted as it counts it: stripped
+            max_length = MAX_WRITE_BYTES
         value = payload.get(name) if name in fields else None
         if value is not None and (problem := _text_error(value, max_length)):
             errors[name] = [problem]
     if action == "notes" and payload.get("notes") is None:
         errors["notes"] = ["Send the notes (an empty string clears them)."]
+    if action == "replies" and "message" not in errors:
+        message = payload.get("message")
+        if message is None or not message.strip():
+            errors["message"] = ["Write the reply before sending it."]
+        elif (length := len(message.replace("\r\n", "\n").strip())) > REPLY_MAX_LENGTH:
+            errors["message"] = [
+                f"A reply can be at most {REPLY_MAX_LENGTH:,} characters (you wrote {length:,})."
+            ]
+    if errors:
+        raise _invalid(errors)
+    if action == "replies":
+        return {"text": payload["message"]}
     version = payload.get("version")
     if version is not None and (type(version) is not int or version < 1):
         errors["version"] = ["Send the report's version as a whole number (from a read)."]
@@ -315,6 +332,18 @@ def _write_body(request: HttpRequest, *, action: str) -> dict:
     return values
 
 
+def _rule_broken(rule: ReportRuleError, fields: dict) -> ApiError:
+    """422: the input is well-formed but breaks one of the service's rules (a duplicate_of
+    that is no report of this app...), named as the field the client sent."""
+    field = fields.get(rule.field, rule.field)
+    return ApiError(
+        422,
+        "validation_failed",
+        "Some fields are not valid.",
+        fields={field: [str(rule)]} if field else {},
+    )
+
+
 def _conflict(request: HttpRequest, conflict: ReportConflict) -> ApiError:
     current = report_detail_json(request, conflict.current)
     return ApiError(409, "conflict", conflict.message, report=current)
@@ -329,10 +358,37 @@ def _write(request: HttpRequest, app_slug: str, report_id: str, change, action: 
     except ReportConflict as conflict:
         raise _conflict(request, conflict) from None
     except ReportRuleError as rule:
-        raise ApiError(409, "conflict", str(rule)) from None
+        raise _rule_broken(rule, {}) from None
     except RoleRequired as refused:
         raise ApiError(403, "forbidden", str(refused)) from None
     return JsonResponse(report_detail_json(request, current))
+
+
+def reply_json(event: ReportEvent, report: Report) -> dict:
+    return {
+        "id": event.pk,
+        "report_id": report.report_id,
+        "message": event.data["text"],
+        "created_at": _iso(event.created_at),
+        "actor": event.actor.get_username() if event.actor else None,
+        "api_key": event.data.get("api_key"),
+        "version": report.version,
+    }
+
+
+def _reply(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
+    """A reply to the reporter, through the console's service (its history line, its e-mail)."""
+    api_key = _authenticate(request, app_slug, write=True)
+    report = _report(api_key, report_id)
+    values = _write_body(request, action="replies")
+    try:
+        event = report_reply(report=report, actor=None, api_key=api_key, **values)
+    except ReportRuleError as rule:
+        raise _rule_broken(rule, {"reply": "message"}) from None
+    except RoleRequired as refused:
+        raise ApiError(403, "forbidden", str(refused)) from None
+    current = _report(api_key, report_id)  # the version the reply moved on to
+    return JsonResponse(reply_json(event, current), status=201)
 
 
 # --- The routes (tickets/urls.py)
@@ -366,6 +422,11 @@ def report_resolve_view(request: HttpRequest, app_slug: str, report_id: str) -> 
 @api_view(("POST",))
 def report_dismiss_view(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
     return _write(request, app_slug, report_id, report_dismiss, action="dismiss")
+
+
+@api_view(("POST",))
+def report_replies_view(request: HttpRequest, app_slug: str, report_id: str) -> JsonResponse:
+    return _reply(request, app_slug, report_id)
 
 
 @api_view(("GET",))

@@ -158,6 +158,38 @@ SCHEMAS = {
         },
     },
 }
+SCHEMAS["ReplyCreate"] = {
+    "type": "object",
+    "required": ["message"],
+    "additionalProperties": False,
+    "properties": {
+        "message": {
+            **REPLY,
+            "minLength": 1,
+            "pattern": "^[^\\x00]*[^\\x00\\s][^\\x00]*$",
+            "description": "Written to the reporter: on their status page and in an e-mail. "
+            f"At most {REPLY_MAX_LENGTH:,} characters once trimmed; not only blank space.",
+        }
+    },
+}
+SCHEMAS["Reply"] = {
+    "type": "object",
+    "required": ["id", "report_id", "message", "created_at", "actor", "api_key", "version"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer"},
+        "report_id": REPORT_ID,
+        "message": {"type": "string", "description": "As the reporter reads it (trimmed)."},
+        "created_at": DATETIME,
+        "actor": NULLABLE_TEXT,
+        "api_key": {**NULLABLE_TEXT, "description": "The key's prefix."},
+        "version": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "The report's version after the reply: send it with the next write.",
+        },
+    },
+}
 BEARER = [{"apiKey": []}]
 RETRY_AFTER = {
     "Retry-After": {
@@ -252,7 +284,16 @@ def _list_parameters() -> list[dict]:
     ]
 
 
-def _write(operation_id: str, summary: str, body: str, required: bool) -> dict:
+UNPROCESSABLE = _json(
+    "validation_failed: a field is well-formed but breaks a rule (e.g. duplicate_of is no "
+    "report of this app); fields names it.",
+    "Error",
+)
+
+
+def _write(
+    operation_id: str, summary: str, body: str, required: bool, unprocessable: bool = False
+) -> dict:
     return {
         "operationId": operation_id,
         "summary": summary,
@@ -265,6 +306,7 @@ def _write(operation_id: str, summary: str, body: str, required: bool) -> dict:
         "responses": {
             "200": _json("Done: the report as it is now.", "HandlingReportDetail"),
             **_keyed_errors(write=True),
+            **({"422": UNPROCESSABLE} if unprocessable else {}),
         },
     }
 
@@ -272,7 +314,7 @@ def _write(operation_id: str, summary: str, body: str, required: bool) -> dict:
 def extend(spec: dict) -> dict:
     """Add the handling API to the reporter-side document `spec` (tickets.openapi)."""
     spec["info"]["description"] += (
-        " The handling API (list, read, resolve, dismiss, notes) takes an API key instead: "
+        " The handling API (list, read, reply, resolve, dismiss, notes) takes an API key instead: "
         "Authorization: Bearer <key>, created by an owner in the console (Integration > API "
         "keys), with the Read or the Handle scope."
     )
@@ -322,7 +364,27 @@ def extend(spec: dict) -> dict:
         "post": _write("report_resolve", "Resolve a pending report", "Resolve", False)
     }
     paths["/api/v1/apps/{app_slug}/reports/{report_id}/dismiss"] = {
-        "post": _write("report_dismiss", "Dismiss a pending report", "Dismiss", True)
+        "post": _write("report_dismiss", "Dismiss a pending report", "Dismiss", True, True)
+    }
+    replies_errors = _keyed_errors(write=True)
+    del replies_errors["409"]  # a reply takes no version: any report, any status
+    paths["/api/v1/apps/{app_slug}/reports/{report_id}/replies"] = {
+        "post": {
+            "operationId": "report_reply",
+            "summary": "Reply to the reporter (status page and e-mail)",
+            "security": BEARER,
+            "parameters": [APP_SLUG, REPORT_ID_PARAM],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ReplyCreate"}}
+                },
+            },
+            "responses": {
+                "201": _json("Sent: the reply, and the report's new version.", "Reply"),
+                **replies_errors,
+            },
+        }
     }
     paths["/api/v1/apps/{app_slug}/reports/{report_id}/screenshots/{screenshot_id}"] = {
         "get": {

@@ -24,6 +24,7 @@ from reports.services import (
     report_event_record,
     report_submit,
 )
+from reports.webhooks.events import EventType, report_event_emit
 
 from .selectors import (
     information_refusal,
@@ -231,6 +232,12 @@ def report_information_add(
                     shot=AddedScreenshot(event=event, position=position), image=image, stored=stored
                 )
             Report.objects.filter(pk=report.pk).update(reporter_replied_at=now)
+            report_event_emit(
+                report=report,
+                type=EventType.REPORT_REPORTER_REPLIED,
+                now=now,
+                information={"text": text, "screenshots": len(screenshots)},
+            )
     except (DatabaseError, ScreenshotStorageError) as error:
         if isinstance(error, DATABASE_BUGS):
             raise

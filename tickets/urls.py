@@ -54,6 +54,11 @@ urlpatterns = [
         name="api_report_dismiss",
     ),
     path(
+        "api/v1/apps/<slug:app_slug>/reports/<str:report_id>/replies",
+        handling_api.report_replies_view,
+        name="api_report_replies",
+    ),
+    path(
         "api/v1/apps/<slug:app_slug>/reports/<str:report_id>/screenshots/<int:screenshot_id>",
         handling_api.report_screenshot,
         name="api_report_screenshot",

@@ -19,7 +19,8 @@ from ..console import console_render
 from ..models import HANDLING_ROLES, HelpLanguage, MiniApp
 from ..roles import RoleRequired
 from ..selectors import mini_app_for_member
-from ..signing import API_MAX_SKEW, OPEN_ID_MAX_AGE, SECRET_GRACE
+from ..signing import API_MAX_SKEW, OPEN_ID_MAX_AGE, SECRET_GRACE, SECRET_GRACE_HOURS
+from ..timeformat import when_zone_text
 from . import selectors, services
 from .forms import AppNameForm, FaqEntryForm, HelpIntroForm, SignedLinkForm, SupportEmailForm
 
@@ -61,7 +62,7 @@ def _settings_render(
         "email_form": SupportEmailForm(initial={"support_email": mini_app.support_email}),
         "intro_forms": intro_forms,
         "faq_form": FaqEntryForm(initial={"language": request.LANGUAGE_CODE[:2] or "en"}),
-        "grace_hours": int(SECRET_GRACE.total_seconds() // 3600),
+        "grace_hours": SECRET_GRACE_HOURS,
         **overrides,
     }
     return console_render(
@@ -244,7 +245,7 @@ def secret_rotate(request: HttpRequest, app_slug: str) -> HttpResponse:
     messages.success(
         request,
         "A new signing secret is active now. The previous one keeps working until "
-        f"{timezone.localtime(until):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()}): "
+        f"{when_zone_text(until)}: "
         "reveal the new one and put it on your server before then.",
     )
     return redirect(_back_to(request, mini_app) + "#signing-secret")
@@ -266,7 +267,7 @@ def _integration_render(
         "can_sign_links": mini_app.member_role in HANDLING_ROLES,
         "open_id_max_hours": OPEN_ID_MAX_AGE // 3600,
         "api_max_minutes": API_MAX_SKEW // 60,
-        "grace_hours": int(SECRET_GRACE.total_seconds() // 3600),
+        "grace_hours": SECRET_GRACE_HOURS,
         **extra,
     }
     return console_render(

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from ..models import AppEvent, Invitation, MemberRole, Membership, MiniApp
 from ..outbox import email_enqueue
-from ..roles import MANAGING_ROLES, role_require
-from ..services import app_event_record
+from ..roles import HANDLING_ROLES, MANAGING_ROLES, role_require
+from ..services import app_event_record, reports_unassign_member
 
 Kind = AppEvent.Kind
 
@@ -230,6 +230,14 @@ def _keeps_an_owner(membership: Membership) -> bool:
 LAST_OWNER = "{app} needs at least one owner: make someone else an owner first."
 
 
+def member_owner_kept_check(*, membership: Membership) -> None:
+    """TeamRuleError if removing or demoting `membership` (its role as stored) would leave the
+    app without an active owner. The services below check it under the app's lock; a form
+    (the Django admin's inline) calls it to refuse early with the same message."""
+    if not _keeps_an_owner(membership):
+        raise TeamRuleError(LAST_OWNER.format(app=membership.mini_app.name))
+
+
 def member_role_change(
     *, membership: Membership, actor: AbstractBaseUser | None, role: str
 ) -> Membership:
@@ -240,10 +248,17 @@ def member_role_change(
         before = membership.role
         if before == role:
             return membership
-        if not _keeps_an_owner(membership):
-            raise TeamRuleError(LAST_OWNER.format(app=membership.mini_app.name))
+        member_owner_kept_check(membership=membership)
         membership.role = role
         membership.save(update_fields=["role"])
+        if role not in HANDLING_ROLES:
+            # A viewer handles nothing: the reports they were assigned go back to the team.
+            reports_unassign_member(
+                mini_app=membership.mini_app,
+                user=membership.user,
+                actor=actor,
+                why=f"role changed to {MemberRole(role).label}",
+            )
         app_event_record(
             mini_app=membership.mini_app,
             kind=Kind.MEMBER_ROLE_CHANGED,
@@ -258,9 +273,15 @@ def member_role_change(
 def member_remove(*, membership: Membership, actor: AbstractBaseUser | None) -> None:
     with transaction.atomic():
         membership = _member_locked(membership, actor)
-        if not _keeps_an_owner(membership):
-            raise TeamRuleError(LAST_OWNER.format(app=membership.mini_app.name))
+        member_owner_kept_check(membership=membership)
         membership.delete()
+        # Their reports go back to the team, each with a history line.
+        reports_unassign_member(
+            mini_app=membership.mini_app,
+            user=membership.user,
+            actor=actor,
+            why="removed from the team",
+        )
         app_event_record(
             mini_app=membership.mini_app,
             kind=Kind.MEMBER_REMOVED,

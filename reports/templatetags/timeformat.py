@@ -1,47 +1,43 @@
-"""One way to show a time, everywhere: the console's list and panel, the help center, e-mails.
+"""One way to show a time, everywhere (the functions: reports/timeformat.py).
 
 {% load timeformat %}
 {{ value|when }}         <time> in the active timezone ("1 Dec 2026, 19:44"), UTC on hover
 {{ value|when_text }}    the same words without markup, for plain-text e-mails
+{{ value|day }}          a calendar day in the same words ("1 Dec 2026")
 {% viewer_timezone_meta %}  in <head>: what static/js/timezone.js needs to remember the zone
 
 The active timezone is the viewer's (reports.middleware.ViewerTimezoneMiddleware) on pages, and
 the reporter's in e-mails (rendered under timezone.override).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django import template
-from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from reports import timeformat
 from reports.middleware import TIMEZONE_COOKIE
 
 register = template.Library()
 
-# "1 Dec 2026, 19:44": day first, no a.m./p.m., month names translated with the page's language.
-WHEN_FORMAT = "j M Y, H:i"
+# Kept importable from here: the formats live in reports.timeformat.
+WHEN_FORMAT = timeformat.WHEN_FORMAT
 
 
 @register.filter
 def when_text(value: datetime | None) -> str:
-    if not isinstance(value, datetime):
-        return ""
-    return dateformat.format(timezone.localtime(value), WHEN_FORMAT)
+    return timeformat.when_text(value)
 
 
 @register.filter
 def when(value: datetime | None) -> SafeString | str:
-    if not isinstance(value, datetime):
-        return ""
-    utc = value.astimezone(UTC)
-    return format_html(
-        '<time datetime="{}" title="{} UTC">{}</time>',
-        utc.isoformat(),
-        utc.strftime("%Y-%m-%d %H:%M:%S"),
-        when_text(value),
-    )
+    return timeformat.when_html(value)
+
+
+@register.filter
+def day(value: date | None) -> str:
+    return timeformat.day_text(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -15,6 +15,17 @@
     for (var i = 0; i < rows.length; i++) rows[i].checked = box.checked;
   });
 
+  // The search box asks for the list as it is typed in (the toolbar's "input" trigger); its
+  // "change" on leaving it would ask again for the same list, and that late answer would
+  // re-render the rows under the cursor. Stopped before it reaches the toolbar form.
+  document.addEventListener(
+    "change",
+    function (event) {
+      if (event.target.id === "id_q") event.stopPropagation();
+    },
+    true
+  );
+
   document.addEventListener("DOMContentLoaded", function () {
     revealEnhancements(document);
   });

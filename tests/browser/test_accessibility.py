@@ -221,9 +221,27 @@ def report_list_filtered(page, site):
 
 def panel_fragment(page, site):
     row = page.get_by_role("row", name=re.compile(site["pending"].report_id))
-    row.get_by_role("link", name=re.compile("More options")).click()
+    row.get_by_role("link").first.click()  # the report ID
     panel = page.get_by_role("complementary", name="Report panel")
     expect(panel.get_by_role("heading", name=f"Report {site['pending'].report_id}")).to_be_visible()
+
+
+def list_menu_open(page, site):
+    page.get_by_text("Issue type", exact=True).first.click()
+    expect(page.get_by_label("Issue type")).to_be_visible()
+
+
+def list_bulk_bar_shown(page, site):
+    page.get_by_label(f"Select report {site['pending'].report_id}").check()
+    expect(page.get_by_text("1 selected")).to_be_visible()
+
+
+def narrow(ready):
+    def visit(page, site):
+        page.set_viewport_size({"width": 390, "height": 844})
+        ready(page, site)
+
+    return visit
 
 
 def panel_saved(page, site):
@@ -333,6 +351,32 @@ def panel_dismiss_without_reason(page, site):
     expect(page.get_by_role("alert").first).to_contain_text("Choose why you dismiss")
 
 
+def shortcuts_dialog_open(page, site):
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+
+
+def polling_every_second(site) -> str:
+    site["settings"].CONSOLE_NEW_REPORTS_POLL_SECONDS = 1
+    return "/console/acme/reports/"
+
+
+def new_reports_notice(page, site):
+    from reports.services import ReportInput, report_submit
+    from tests.factories import issue_type
+
+    expect(page.locator("[data-report-row]").first).to_be_visible()
+    report_submit(
+        mini_app=site["app"],
+        data=ReportInput(
+            category=Category.EXPERIENCE,
+            issue_type=issue_type("experience.crash"),
+            details="Filed while the list was open",
+        ),
+    )
+    expect(page.get_by_role("button", name="1 new report, show it")).to_be_visible()
+
+
 def saved_reply(site):
     from reports.services import saved_reply_save
 
@@ -349,6 +393,44 @@ def panel_saved_reply_inserted(page, site):
     expect(page.get_by_label("Reply to reporter")).to_have_value(
         f"Thanks for report {site['pending'].report_id}."
     )
+
+
+def saved_views(site) -> str:
+    """A private and a shared view of the owner, and a teammate's shared one (issue 15)."""
+    from reports.services import saved_view_save
+
+    app, owner = site["app"], site["owner"]
+    saved_view_save(mini_app=app, actor=owner, name="Mine", query="q=freezes", shared=False)
+    saved_view_save(
+        mini_app=app, actor=owner, name="Payment, past due", query="category=payment", shared=True
+    )
+    return "/console/acme/reports/?q=freezes"
+
+
+def list_with_saved_views(page, site):
+    nav = page.get_by_role("navigation", name="Saved views")
+    expect(nav.get_by_role("link", name="Mine")).to_have_attribute("aria-current", "page")
+    page.get_by_text("Save this view").click()  # the save form open, too
+    expect(page.get_by_label("Name of the view")).to_be_visible()
+
+
+def saved_view_refused(page):
+    page.get_by_text("Save this view").click()
+    page.get_by_label("Name of the view").fill("   ")  # blank once stripped: refused
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_role("alert").first).to_contain_text("Name the view")
+
+
+def panel_with_assign_form_assigned(page, site):
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.get_by_role("status").first).to_have_text("Report assigned to you.")
+    expect(page.get_by_label("Assign to")).to_be_visible()
+
+
+def panel_assign_fragment(page, site):
+    panel_fragment(page, site)
+    page.get_by_role("button", name="Assign to me").click()
+    expect(page.locator("#panel").get_by_role("status")).to_have_text("Report assigned to you.")
 
 
 def csrf_failure_on_the_help_center(page, site, live_server):
@@ -552,6 +634,66 @@ def api_key_with_errors(page, site):
     expect(page.get_by_text("Give the key a name")).to_be_visible()
 
 
+def webhook_endpoint(site):
+    """An endpoint of acme with a delivered, a pending and a failed delivery in its log."""
+    from django.utils import timezone
+
+    from reports.webhooks.models import EventType, WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        mini_app=site["app"],
+        url="https://93.184.216.34/hooks",
+        event_types=EventType.values,
+    )
+    now = timezone.now()
+    for status, code in (("delivered", 204), ("pending", 500), ("failed", 302)):
+        WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_type="report.created",
+            payload="{}",
+            status=status,
+            attempts=1,
+            last_status_code=code,
+            last_duration_ms=12,
+            last_error="" if code == 204 else f"HTTP {code}.",
+            next_attempt_at=now if status == "pending" else None,
+        )
+    return endpoint
+
+
+def webhook_added(page, site):
+    page.get_by_label("Endpoint URL").fill("http://127.0.0.1:9/hooks")
+    page.get_by_label(re.compile("^report.created")).check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("heading", name="Copy the endpoint's secret now")).to_be_visible()
+
+
+def webhook_with_errors(page, site):
+    page.get_by_label("Endpoint URL").fill("not a url")
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_text("Enter a valid URL")).to_be_visible()
+
+
+def webhook_secret_shown(page, site):
+    page.get_by_role("button", name="Show the secret").click()
+    expect(page.get_by_role("textbox", name="Signing secret")).to_be_visible()
+
+
+def webhook_secret_rotated(page, site):
+    page.get_by_role("button", name="Rotate the secret").click()
+    expect(page.get_by_role("status").filter(has_text="two signatures")).to_be_visible()
+
+
+def insights_figures_open(page, site):
+    expect(page.get_by_role("heading", level=1, name=re.compile("Insights"))).to_be_visible()
+    for summary in page.locator("summary").all():
+        summary.click()  # every chart's table open, so axe reads them too
+
+
+def insights_with_errors(page, site):
+    expect(page.get_by_role("alert")).to_contain_text("after")
+
+
 PAGES = {
     "help home": help_home,
     "experience form": report_form("experience"),
@@ -578,6 +720,14 @@ PAGES = {
         report_list_filtered,
     ),
     "panel fragment open": console("/console/acme/reports/", panel_fragment),
+    "reports list, a filter menu open": console("/console/acme/reports/", list_menu_open),
+    "reports list, bulk bar shown": console("/console/acme/reports/", list_bulk_bar_shown),
+    "reports list at 390 px": console(
+        "/console/acme/reports/?category=experience", narrow(heading(re.compile("User reports")))
+    ),
+    "reports list at 390 px, drawer open": console(
+        "/console/acme/reports/", narrow(panel_fragment)
+    ),
     "panel full page": console(
         lambda site: f"/console/acme/reports/{site['pending'].report_id}/",
         heading(re.compile("Report ")),
@@ -596,6 +746,8 @@ PAGES = {
         reporter_replied,
         lambda page, site: expect(page.get_by_text("Reporter replied").last).to_be_visible(),
     ),
+    "reports list, shortcuts dialog open": console("/console/acme/reports/", shortcuts_dialog_open),
+    "reports list, new reports notice": console(polling_every_second, new_reports_notice),
     "saved replies, with one and the add form": console(
         lambda site: saved_reply(site) and "/console/acme/saved-replies/",
         heading(re.compile("Saved replies")),
@@ -607,6 +759,31 @@ PAGES = {
     "panel, saved reply inserted": console(
         lambda site: saved_reply(site) and f"/console/acme/reports/{site['pending'].report_id}/",
         panel_saved_reply_inserted,
+    ),
+    "reports list with saved views, save form open": console(saved_views, list_with_saved_views),
+    "saved views page": console(
+        lambda site: saved_views(site) and "/console/acme/views/",
+        heading(re.compile("Saved views")),
+    ),
+    "saved views page with errors": console(
+        "/console/acme/reports/",
+        lambda page, site: saved_view_refused(page),
+    ),
+    "panel full page, assigned to me": console(
+        lambda site: f"/console/acme/reports/{site['pending'].report_id}/",
+        panel_with_assign_form_assigned,
+    ),
+    "panel fragment, assigned from the list": console(
+        "/console/acme/reports/", panel_assign_fragment
+    ),
+    "insights, every table open": console("/console/acme/insights/", insights_figures_open),
+    "insights, empty": console(
+        "/console/globex/insights/",
+        lambda page, site: expect(page.locator(".empty")).to_be_visible(),
+    ),
+    "insights, dates with errors": console(
+        "/console/acme/insights/?period=custom&start=2026-02-09&end=2026-02-01",
+        insights_with_errors,
     ),
     "appeals queue": console("/console/acme/appeals/", heading(re.compile("Appeals"))),
     "appeal panel": console(
@@ -644,6 +821,27 @@ PAGES = {
     ),
     "API keys page, form with errors": console(
         "/console/acme/integration/keys/", api_key_with_errors
+    ),
+    "webhooks page, none yet": console(
+        "/console/acme/integration/webhooks/", heading(re.compile("Webhooks"))
+    ),
+    "webhooks page, an endpoint just added": console(
+        "/console/acme/integration/webhooks/", webhook_added
+    ),
+    "webhooks page, form with errors": console(
+        "/console/acme/integration/webhooks/", webhook_with_errors
+    ),
+    "webhook endpoint page with its delivery log": console(
+        lambda site: f"/console/acme/integration/webhooks/{webhook_endpoint(site).pk}/",
+        heading(re.compile("Webhook endpoint")),
+    ),
+    "webhook endpoint page, secret shown": console(
+        lambda site: f"/console/acme/integration/webhooks/{webhook_endpoint(site).pk}/",
+        webhook_secret_shown,
+    ),
+    "webhook endpoint page, secret just rotated": console(
+        lambda site: f"/console/acme/integration/webhooks/{webhook_endpoint(site).pk}/",
+        webhook_secret_rotated,
     ),
     "400 on the help center": error_page("/help/acme/fail/400/", "Bad request"),
     "403 on the help center, in Spanish": error_page(

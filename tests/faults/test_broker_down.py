@@ -1,5 +1,5 @@
 """The broker is down: a report (form or API) or an appeal is still saved and confirmed; the
-e-mails go out later, once each."""
+e-mails and webhooks go out later, once each."""
 
 import secrets
 import time
@@ -9,12 +9,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from appeals.models import Appeal
 from config import celery_app
 from reports.models import Category, OutboundEmail, Report
 from reports.services import report_resolve
-from reports.tasks import deliver_pending_emails
+from reports.tasks import deliver_pending_emails, deliver_pending_webhooks
+from reports.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.reports.webhooks.receiver import Receiver
 from tests.tickets.api_client import api_post
 
 pytestmark = pytest.mark.django_db
@@ -43,19 +46,24 @@ def dead_broker():
     revive()
 
 
+def _file_crash_report(client, **fields):
+    """The help center's form, as a reporter sends it."""
+    return client.post(
+        "/help/acme/new/experience/",
+        {
+            "submission_key": secrets.token_urlsafe(24),
+            "issue_type": "experience.crash",
+            "details": "Crash on start",
+            **fields,
+        },
+    )
+
+
 def test_report_is_saved_and_confirmed_then_emailed_once_the_broker_is_back(
     client, mini_app, dead_broker, django_capture_on_commit_callbacks, caplog
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/help/acme/new/experience/",
-            {
-                "submission_key": secrets.token_urlsafe(24),
-                "issue_type": "experience.crash",
-                "details": "Crash on start",
-                "contact_email": "ana@example.net",
-            },
-        )
+        response = _file_crash_report(client, contact_email="ana@example.net")
     report = Report.objects.get()
     assert response.status_code == 302
     assert "Report received" in client.get(response["Location"]).content.decode()
@@ -133,3 +141,35 @@ def test_an_appeal_is_saved_then_its_emails_go_out_once_the_broker_is_back(
     ]
     assert all(report.report_id in message.subject for message in mail.outbox)
     assert appeal.state == Appeal.State.OPEN
+
+
+def test_a_webhook_waits_for_the_sweep_and_goes_once_with_its_webhook_id(
+    client, mini_app, owner, dead_broker, django_capture_on_commit_callbacks, caplog, settings
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True  # the receiver listens on loopback
+    receiver = Receiver()
+    try:
+        endpoint = WebhookEndpoint.objects.create(
+            mini_app=mini_app, url=receiver.url, event_types=["report.created"], created_by=owner
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _file_crash_report(client)
+        assert response.status_code == 302
+        report = Report.objects.get()
+        assert "left for the sweep" in caplog.text  # the real publish failed
+        delivery = WebhookDelivery.objects.get(endpoint=endpoint)
+        assert delivery.status == WebhookDelivery.Status.PENDING and receiver.received == []
+
+        dead_broker()
+        # The beat's sweep, once the delivery has waited past the grace for its own task.
+        WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=2))
+        assert deliver_pending_webhooks.apply().get() == 1
+        assert deliver_pending_webhooks.apply().get() == 0
+
+        (request,) = receiver.received
+        assert request.headers["webhook-id"] == delivery.webhook_id
+        payload = Webhook(endpoint.secret).verify(request.body, request.headers)
+        assert payload["type"] == "report.created"
+        assert payload["data"]["report_id"] == report.report_id
+    finally:
+        receiver.close()

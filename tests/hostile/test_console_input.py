@@ -20,6 +20,7 @@ from reports.forms import BIDI_CONTROLS, REPORT_ID_SHAPE, BulkActionForm, Report
 from reports.models import (
     Category,
     DismissReason,
+    MemberPreferences,
     Membership,
     OutboundEmail,
     Report,
@@ -327,21 +328,37 @@ def test_bulk_action(
 @hostile_settings
 @given(
     past_due=st.one_of(st.just("on"), st.just(""), hostile_text),
-    due_soon=st.one_of(st.just("on"), st.just(""), hostile_text),
+    summary=st.one_of(st.just("on"), st.just(""), hostile_text),
+    hour=st.one_of(st.sampled_from(["0", "23", "24", "-1", "8.5", ""]), hostile_text),
 )
-def test_notification_preferences(member_client, owner, past_due, due_soon):
+def test_notification_preferences(member_client, owner, past_due, summary, hour):
+    before = Membership.objects.get(user=owner).email_past_due
     response = member_client.post(
-        "/console/acme/notifications/", {"email_past_due": past_due, "email_due_soon": due_soon}
+        "/console/acme/notifications/",
+        {
+            "email_past_due": past_due,
+            "daily_summary": summary,
+            "daily_summary_hour": hour,
+            "timezone_name": "Europe/Madrid",
+        },
     )
     assert_not_server_error(response)
-    assert response.status_code == 302
     membership = Membership.objects.get(user=owner)
+    if hour not in {str(n) for n in range(24)}:
+        assert response.status_code == 422  # refused with a human message, nothing stored
+        assert "from 00:00 to 23:00" in response.content.decode()
+        assert membership.email_past_due == before
+        return
+    assert response.status_code == 302
 
     def checked(value: str) -> bool:  # forms.CheckboxInput's reading of a posted value
         return value.lower() not in ("", "false", "0")
 
     assert membership.email_past_due == checked(past_due)
-    assert membership.email_due_soon == checked(due_soon)
+    preferences = MemberPreferences.objects.get(user=owner)
+    assert preferences.daily_summary == checked(summary)
+    assert preferences.daily_summary_hour == int(hour)
+    assert preferences.timezone_name == "Europe/Madrid"
 
 
 @hostile_settings

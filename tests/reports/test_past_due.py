@@ -176,24 +176,26 @@ def test_the_task_marks_and_is_safe_to_run_again(make_report, eager_tasks):
 
 
 def test_the_tasks_are_configured_for_a_safe_redelivery():
-    for task in (tasks.mark_past_due, tasks.send_past_due_digests, tasks.send_due_soon_digests):
+    for task in (tasks.mark_past_due, tasks.send_past_due_digests, tasks.send_daily_summaries):
         assert task.acks_late and task.time_limit and task.soft_time_limit
-    for task in (tasks.send_past_due_digests, tasks.send_due_soon_digests, tasks.deliver_email):
+    for task in (tasks.send_past_due_digests, tasks.send_daily_summaries, tasks.deliver_email):
         assert task.autoretry_for == (Exception,) and task.retry_backoff and task.max_retries
 
 
-def test_beat_runs_the_job_every_minute_and_the_due_soon_digest_daily(settings):
+def test_beat_runs_the_job_every_minute_and_looks_for_daily_summaries_every_15(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["mark-past-due"]
     assert entry["task"] == "reports.tasks.mark_past_due"
     assert entry["schedule"] == 60.0
-    daily = settings.CELERY_BEAT_SCHEDULE["send-due-soon-digests"]
-    assert daily["task"] == "reports.tasks.send_due_soon_digests"
-    assert daily["schedule"].hour == {8} and daily["schedule"].minute == {0}
+    summaries = settings.CELERY_BEAT_SCHEDULE["send-daily-summaries"]
+    assert summaries["task"] == "reports.tasks.send_daily_summaries"
+    assert summaries["schedule"] == 900.0
+    assert "send-due-soon-digests" not in settings.CELERY_BEAT_SCHEDULE  # replaced by it
     assert settings.CELERY_TASK_SERIALIZER == "json" and settings.CELERY_ACCEPT_CONTENT == ["json"]
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("DUE_SOON_DIGEST_HOUR", "24"), ("PAST_DUE_INTERVAL_SECONDS", "soon")]
+    ("name", "value"),
+    [("DAILY_SUMMARY_INTERVAL_SECONDS", "0"), ("PAST_DUE_INTERVAL_SECONDS", "soon")],
 )
 def test_a_bad_schedule_setting_stops_start_up_with_its_name(tmp_path, name, value):
     code, error = settings_with(tmp_path, DEBUG="true", **{name: value})

@@ -1,4 +1,4 @@
-"""Reminder digests to developers, and the page where each developer turns them off."""
+"""The past-due digest to developers, and the page where each developer turns e-mails off."""
 
 from datetime import timedelta
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 from reports import reminders
 from reports.models import Membership, OutboundEmail, Report
 from reports.outbox import email_deliver
-from reports.reminders import reminders_due_soon_send, reminders_past_due_send
+from reports.reminders import reminders_past_due_send
 from reports.services import report_resolve, reports_mark_past_due
 
 pytestmark = pytest.mark.django_db
@@ -149,35 +149,6 @@ class TestPastDueDigest:
         assert "Marked 1 report past due." in out and "Queued 1 digest e-mail." in out
 
 
-class TestDueSoonDigest:
-    def test_lists_pending_reports_due_within_12_hours_only(self, make_report, owner):
-        now = timezone.now()
-        soon = make_report(now=now - timedelta(hours=65))  # due in 7 hours
-        later = make_report(now=now - timedelta(hours=50))  # due in 22 hours
-        handled = make_report(now=now - timedelta(hours=66))
-        report_resolve(report=handled, actor=owner)
-        late = make_report(now=now - timedelta(hours=80))
-        reports_mark_past_due(now=now)
-
-        assert reminders_due_soon_send(now=now) == 1
-        [message] = delivered()
-        assert message.subject == "[Acme Shop] 1 report due within 12 hours"
-        assert soon.report_id in message.body
-        for report in (later, handled, late):
-            assert report.report_id not in message.body
-
-    def test_a_report_is_in_one_due_soon_digest_only(self, make_report, owner):
-        now = timezone.now()
-        make_report(now=now - timedelta(hours=65))
-        assert reminders_due_soon_send(now=now) == 1
-        assert reminders_due_soon_send(now=now + timedelta(hours=1)) == 0
-
-    def test_a_member_who_turned_it_off_gets_nothing(self, make_report, owner):
-        Membership.objects.filter(user=owner).update(email_due_soon=False)
-        make_report(now=timezone.now() - timedelta(hours=65))
-        assert reminders_due_soon_send() == 0
-
-
 class TestPreferencesPage:
     def url(self, slug="acme") -> str:
         return f"/console/{slug}/notifications/"
@@ -188,18 +159,21 @@ class TestPreferencesPage:
         assert response.status_code == 200
         html = response.content.decode()
         assert "E-mail me when reports become past due" in html
-        assert "E-mail me a daily digest of reports due within 12 hours" in html
+        assert "E-mail me a daily summary" in html
         assert html.count("checked") == 2
+        assert '<option value="8" selected>08:00</option>' in html
         assert "owner@acme.example" in html
 
-    def test_turning_one_off_is_saved_for_that_member_and_app_only(self, client, owner, teammate):
+    def test_turning_one_off_is_saved_for_that_member_only(self, client, owner, teammate):
         client.force_login(owner)
-        response = client.post(self.url(), {"email_due_soon": "on"}, follow=True)
+        response = client.post(
+            self.url(),
+            {"daily_summary": "on", "daily_summary_hour": "8", "timezone_name": "UTC"},
+            follow=True,
+        )
         assert "Your e-mail notifications are saved." in response.content.decode()
-        mine = Membership.objects.get(user=owner)
-        assert (mine.email_past_due, mine.email_due_soon) == (False, True)
-        theirs = Membership.objects.get(user=teammate)
-        assert (theirs.email_past_due, theirs.email_due_soon) == (True, True)
+        assert Membership.objects.get(user=owner).email_past_due is False
+        assert Membership.objects.get(user=teammate).email_past_due is True
 
     def test_an_outsider_gets_a_404_and_changes_nothing(self, client, owner, outsider):
         client.force_login(outsider)
@@ -243,7 +217,49 @@ def test_a_developer_turns_off_the_past_due_email_in_the_browser(page, owner):
 
     expect(page.get_by_role("status")).to_contain_text("Your e-mail notifications are saved.")
     expect(page.get_by_label("E-mail me when reports become past due")).not_to_be_checked()
-    expect(
-        page.get_by_label("E-mail me a daily digest of reports due within 12 hours")
-    ).to_be_checked()
+    expect(page.get_by_label("E-mail me a daily summary")).to_be_checked()
     assert Membership.objects.get(user=owner).email_past_due is False
+
+
+class TestAssigneeFirst:
+    """Issue 15: each member's past-due digest opens with the reports assigned to them."""
+
+    def test_the_assignee_reads_their_reports_first_and_the_others_get_the_shared_digest(
+        self, make_report, owner, teammate, viewer
+    ):
+        from reports.services import report_assign
+
+        theirs = overdue(make_report, details="Nobody's.")
+        mine = report_assign(report=overdue(make_report), assignee=teammate, actor=owner)
+        reports_mark_past_due()
+        assert reminders_past_due_send() == 3
+        delivered()
+        [to_assignee] = inbox("teammate@acme.example")
+        assert to_assignee.subject == (
+            "[Acme Shop] 1 assigned to you, 2 reports past due: not processed within 72 hours"
+        )
+        body = to_assignee.body
+        assert body.index("Assigned to you (1):") < body.index(mine.report_id)
+        assert body.index(mine.report_id) < body.index("The others:")
+        assert body.index("The others:") < body.index(theirs.report_id)
+        assert body.count(mine.report_id) == 2  # its line and its link, not again below
+        html, _ = to_assignee.alternatives[0]
+        assert html.index("Assigned to you (1)") < html.index(mine.report_id)
+        # Everyone else: the app's digest as before, both reports, no "assigned" section.
+        for address in ("owner@acme.example", "viewer@acme.example"):
+            [other] = inbox(address)
+            assert other.subject == "[Acme Shop] 2 reports past due: not processed within 72 hours"
+            assert "Assigned to you" not in other.body
+            assert mine.report_id in other.body and theirs.report_id in other.body
+
+    def test_an_assignee_who_turned_the_digest_off_is_not_emailed(
+        self, make_report, owner, teammate
+    ):
+        from reports.services import report_assign
+
+        Membership.objects.filter(user=teammate).update(email_past_due=False)
+        report_assign(report=overdue(make_report), assignee=teammate, actor=owner)
+        reports_mark_past_due()
+        assert reminders_past_due_send() == 1
+        delivered()
+        assert inbox("teammate@acme.example") == []

@@ -53,3 +53,10 @@ def test_if_empty_skips_a_populated_database(catalogue):
     seed("--reports", "5")
     seed("--app", "other", "--if-empty", "--reports", "5")
     assert not MiniApp.objects.filter(slug="other").exists()
+
+
+def test_the_demo_reports_are_counted_in_the_insights(catalogue):
+    seed("--app", "alpha", "--user", "a@example.com", "--reports", "200")
+    out = io.StringIO()
+    call_command("insights_rebuild", "--check", stdout=out)  # exits 1 on any difference
+    assert "alpha: rollups match" in out.getvalue()

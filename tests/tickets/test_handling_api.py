@@ -8,9 +8,10 @@ import pytest
 from django.utils import timezone
 
 from reports.api_keys.services import api_key_create, api_key_revoke
-from reports.models import ApiKey, Category, Report, ReportEvent, Status
+from reports.models import ApiKey, Category, OutboundEmail, Report, ReportEvent, Status
 from reports.services import ReportConflict, report_resolve, reports_mark_past_due
 from tests.conftest import on_postgres, run_at_once
+from tests.reports.test_reply import deliver_all
 from tests.tickets.api_client import api_get
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,9 @@ def test_no_or_unknown_key_is_a_json_401(client, mini_app, make_report, header):
         client.get(LIST, **extra),
         client.get(f"{LIST}/{report.report_id}", **extra) if header else None,
         client.post(f"{LIST}/{report.report_id}/resolve", **extra),
+        client.post(
+            f"{LIST}/{report.report_id}/replies", b'{"message": "Hi"}', "application/json", **extra
+        ),
         client.patch(f"{LIST}/{report.report_id}", b"{}", "application/json", **extra),
     ):
         if response is None:
@@ -82,12 +86,14 @@ def test_a_read_key_reads_but_every_write_is_a_json_403(client, read_key, make_r
     for method, path, body in (
         ("post", f"{LIST}/{report.report_id}/resolve", {}),
         ("post", f"{LIST}/{report.report_id}/dismiss", {}),
+        ("post", f"{LIST}/{report.report_id}/replies", {"message": "Hi"}),
         ("patch", f"{LIST}/{report.report_id}", {"notes": "x"}),
     ):
         response = write(client, method, path, read_key, body)
         assert response.status_code == 403 and response.json()["error"] == "forbidden"
     report.refresh_from_db()
     assert (report.status, report.notes, report.version) == (Status.PENDING, "", 1)
+    assert not ReportEvent.objects.filter(kind="replied").exists()
 
 
 def test_a_key_of_app_a_on_app_b_is_a_json_404(client, other_app, make_report, handle_key):
@@ -101,10 +107,19 @@ def test_a_key_of_app_a_on_app_b_is_a_json_404(client, other_app, make_report, h
         # And another app's report under the key's own app: no such report here.
         get(client, f"{LIST}/{theirs.report_id}", handle_key),
         write(client, "post", f"{LIST}/{theirs.report_id}/dismiss", handle_key),
+        write(client, "post", f"{LIST}/{theirs.report_id}/replies", handle_key, {"message": "Hi"}),
+        write(
+            client,
+            "post",
+            f"/api/v1/apps/globex/reports/{theirs.report_id}/replies",
+            handle_key,
+            {"message": "Hi"},
+        ),
     ):
         assert response.status_code == 404 and response.json()["error"] == "not_found"
         assert b"Globex secret" not in response.content
     assert Report.objects.get(pk=theirs.pk).status == Status.PENDING
+    assert not ReportEvent.objects.filter(kind="replied").exists()
 
 
 def test_rate_limited_per_key_with_retry_after(client, settings, mini_app, owner, read_key):
@@ -368,6 +383,153 @@ def test_dismiss_with_a_reason_and_a_reply_tells_the_reporter(client, handle_key
     reply = ReportEvent.objects.get(report=report, kind="replied")
     assert reply.data["text"] == "This is about another app, sorry."
     assert reply.data["api_key_name"] == "Tool"
+
+
+@pytest.mark.parametrize(
+    "duplicate_of, message",
+    [
+        ("2222222222", "2222222222 is not a report of this mini app."),
+        ("globex", "GLOBEX is not a report of this mini app."),
+        ("self", "A report cannot be a duplicate of itself."),
+        ("theirs", "is not a report of this mini app."),
+    ],
+)
+def test_an_invalid_duplicate_of_is_a_422_naming_the_field_and_changes_nothing(
+    client, handle_key, make_report, other_app, duplicate_of, message
+):
+    report = make_report(contact_email="reporter@example.net")
+    theirs = make_report(app=other_app)
+    duplicate_of = {"self": report.report_id, "theirs": theirs.report_id}.get(
+        duplicate_of, duplicate_of
+    )
+    response = write(
+        client,
+        "post",
+        f"{LIST}/{report.report_id}/dismiss",
+        handle_key,
+        {"reason": "duplicate", "duplicate_of": duplicate_of, "reply": "Same as before."},
+    )
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert body["error"] == "validation_failed"
+    [problem] = body["fields"]["duplicate_of"]
+    assert message in problem
+    report.refresh_from_db()
+    assert (report.status, report.version, report.duplicate_of) == (Status.PENDING, 1, "")
+    assert (
+        not ReportEvent.objects.filter(report=report)
+        .exclude(kind=ReportEvent.Kind.SUBMITTED)
+        .exists()
+    )
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_duplicate_of_a_report_of_the_same_app_dismisses(client, handle_key, make_report):
+    first, report = make_report(), make_report()
+    response = write(
+        client,
+        "post",
+        f"{LIST}/{report.report_id}/dismiss",
+        handle_key,
+        {"reason": "duplicate", "duplicate_of": first.report_id.lower()},
+    )
+    assert response.status_code == 200, response.content
+    report.refresh_from_db()
+    assert (report.status, report.duplicate_of) == (Status.DISMISSED, first.report_id)
+
+
+# --- Replies
+
+
+def reply(client, report, key, body):
+    return write(client, "post", f"{LIST}/{report.report_id}/replies", key, body)
+
+
+def test_a_reply_goes_through_the_service_emails_the_reporter_and_moves_the_version(
+    client, handle_key, make_report
+):
+    report = make_report(contact_email="ana@example.net", reporter_language="en")
+    response = reply(client, report, handle_key, {"message": "  Which app version?\r\n"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    event = ReportEvent.objects.get(report=report, kind="replied")
+    prefix = ApiKey.objects.get().prefix
+    assert body == {
+        "id": event.pk,
+        "report_id": report.report_id,
+        "message": "Which app version?",
+        "created_at": body["created_at"],
+        "actor": None,
+        "api_key": prefix,
+        "version": 2,
+    }
+    assert event.data == {"text": "Which app version?", "api_key": prefix, "api_key_name": "Tool"}
+    assert event.actor is None and event.is_public
+    [email] = deliver_all()
+    assert email.to == ["ana@example.net"] and "Which app version?" in email.body
+    # The history shows it; the version the reply answered is the one to write with.
+    detail = get(client, f"{LIST}/{report.report_id}", handle_key).json()
+    assert detail["history"][-1]["kind"] == "replied" and detail["version"] == 2
+    stale = write(client, "post", f"{LIST}/{report.report_id}/resolve", handle_key, {"version": 1})
+    assert stale.status_code == 409 and stale.json()["report"]["version"] == 2
+    fresh = write(client, "post", f"{LIST}/{report.report_id}/resolve", handle_key, {"version": 2})
+    assert fresh.status_code == 200, fresh.content
+
+
+def test_a_handled_report_can_still_be_replied_to(client, handle_key, make_report, owner):
+    report = report_resolve(report=make_report(), actor=owner)
+    response = reply(client, report, handle_key, {"message": "A follow-up."})
+    assert response.status_code == 201, response.content
+    assert response.json()["version"] == report.version + 1
+    assert Report.objects.get().status == Status.RESOLVED
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({}, "Write the reply before sending it."),
+        ({"message": ""}, "Write the reply before sending it."),
+        ({"message": " \n\t "}, "Write the reply before sending it."),
+        ({"message": None}, "Write the reply before sending it."),
+        ({"message": "x" * 5001}, "A reply can be at most 5,000 characters (you wrote 5,001)."),
+        ({"message": 5}, "This must be a string."),
+        ({"message": "a\x00b"}, "This is not valid text"),
+        ({"message": "lone \ud800"}, "This is not valid text"),
+        ({"message": "Hi", "version": 1}, "Unknown field; send only message."),
+    ],
+)
+def test_an_invalid_reply_is_a_400_with_a_human_message_and_nothing_is_kept(
+    client, handle_key, make_report, body, message
+):
+    report = make_report(contact_email="ana@example.net")
+    response = reply(client, report, handle_key, body)
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "validation_failed"
+    [field] = response.json()["fields"]
+    assert message in response.json()["fields"][field][0]
+    assert Report.objects.get().version == 1
+    assert not ReportEvent.objects.filter(kind="replied").exists()
+    assert not OutboundEmail.objects.exists()
+
+
+def test_a_reply_of_5000_characters_once_trimmed_is_accepted(client, handle_key, make_report):
+    report = make_report()
+    response = reply(client, report, handle_key, {"message": "x" * 5000 + "\n\n"})
+    assert response.status_code == 201, response.content
+    assert len(ReportEvent.objects.get(kind="replied").data["text"]) == 5000
+
+
+def test_a_reply_without_a_json_body_is_a_400(client, handle_key, make_report):
+    report = make_report()
+    path = f"{LIST}/{report.report_id}/replies"
+    response = client.generic("POST", path, **bearer(handle_key))  # curl -X POST, no body
+    assert response.status_code == 400, response.content
+    response = client.post(
+        path, "message=Hi", "application/x-www-form-urlencoded", **bearer(handle_key)
+    )
+    assert response.status_code == 400, response.content
+    assert client.get(path, **bearer(handle_key)).status_code == 405
+    assert not ReportEvent.objects.filter(kind="replied").exists()
 
 
 def test_notes_edit_at_any_time(client, handle_key, make_report, owner):

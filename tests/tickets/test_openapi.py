@@ -88,6 +88,7 @@ LIST = ("/api/v1/apps/{app_slug}/reports", "get")
 NOTES = ("/api/v1/apps/{app_slug}/reports/{report_id}", "patch")
 RESOLVE = ("/api/v1/apps/{app_slug}/reports/{report_id}/resolve", "post")
 DISMISS = ("/api/v1/apps/{app_slug}/reports/{report_id}/dismiss", "post")
+REPLIES = ("/api/v1/apps/{app_slug}/reports/{report_id}/replies", "post")
 SCREENSHOT = ("/api/v1/apps/{app_slug}/reports/{report_id}/screenshots/{screenshot_id}", "get")
 
 
@@ -139,7 +140,9 @@ def detail_429(client, app, settings):
     return _throttled(client, settings, path, "get", key_of(app), {})
 
 
-def _write_scenarios(operation: tuple, method: str, suffix: str, body: dict) -> dict:
+def _write_scenarios(
+    operation: tuple, method: str, suffix: str, body: dict, done: str = "200"
+) -> dict:
     def path(client, app):
         return f"/api/v1/apps/acme/reports/{filed(client, app)}{suffix}"
 
@@ -175,9 +178,17 @@ def _write_scenarios(operation: tuple, method: str, suffix: str, body: dict) -> 
             client, settings, path(client, app), method, key_of(app), json.dumps(body)
         )
 
-    codes = {"200": ok, "400": invalid, "401": unauthorised, "403": read_only}
-    codes |= {"404": missing, "409": stale, "413": too_large, "429": throttled}
+    codes = {done: ok, "400": invalid, "401": unauthorised, "403": read_only}
+    codes |= {"404": missing, "413": too_large, "429": throttled}
+    if "version" in body:  # a reply takes none: it never meets a stale version
+        codes["409"] = stale
     return {(*operation, code): scenario for code, scenario in codes.items()}
+
+
+def dismiss_422(client, app, settings):
+    path = f"/api/v1/apps/acme/reports/{filed(client, app)}/dismiss"
+    body = {"reason": "duplicate", "duplicate_of": "2222222222"}  # no report of this app
+    return client.post(path, body, content_type="application/json", **key_of(app))
 
 
 def _screenshot_link(client, app, thumbnail=False) -> str:
@@ -217,6 +228,8 @@ SCENARIOS = {
     **_write_scenarios(NOTES, "patch", "", {"notes": "Called back.", "version": 1}),
     **_write_scenarios(RESOLVE, "post", "/resolve", {"notes": "Refunded.", "version": 1}),
     **_write_scenarios(DISMISS, "post", "/dismiss", {"version": 1, "reason": "spam"}),
+    (*DISMISS, "422"): dismiss_422,
+    **_write_scenarios(REPLIES, "post", "/replies", {"message": "Which version?"}, "201"),
     (*SCREENSHOT, "200"): screenshot_200,
     (*SCREENSHOT, "404"): screenshot_404,
 }

@@ -128,7 +128,7 @@ def exercise(
 
 def every_operation(api) -> list:
     operations = [result.ok() for result in api.get_all_operations()]
-    assert len(operations) == 7, [op.label for op in operations]  # the whole document
+    assert len(operations) == 8, [op.label for op in operations]  # the whole document
     return operations
 
 
@@ -151,6 +151,8 @@ def test_requests_without_a_key_or_signature_get_documented_json_errors(
     assert list(Report.objects.values_list("pk", "version")) == [(report.pk, 1)]
 
 
+# Eight operations, each with its examples, through a live server: minutes on a loaded machine.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_requests_with_a_key_get_documented_answers(
     api, live_server, mini_app, make_report, screenshot, mode

@@ -4,6 +4,7 @@ import io
 import random
 import sys
 import time
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from django.db import IntegrityError, reset_queries, transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from reports.insights import rollup_add
+from reports.insights.rebuild import report_counts
 from reports.models import (
     Category,
     IssueType,
@@ -145,6 +148,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     Report.objects.bulk_create(reports)
                     _events_and_screenshots(reports, rng, images)
+                    _rollups_add(mini_app, reports)
                 return
             except IntegrityError:
                 # A random report ID collided with an existing one: draw new ones.
@@ -158,6 +162,25 @@ class Command(BaseCommand):
         filled = width * done // total
         sys.stdout.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} reports")
         sys.stdout.flush()
+
+
+def _rollups_add(mini_app, reports) -> None:
+    """The insights count the demo reports as the services would have (docs/INSIGHTS.md)."""
+    counts = Counter()
+    for r in reports:
+        counts.update(
+            report_counts(
+                r.created_at,
+                r.category,
+                r.issue_type_id,
+                r.source,
+                r.status,
+                r.handled_at,
+                r.dismiss_reason,
+                r.past_due_at,
+            )  # fmt: skip
+        )
+    rollup_add(mini_app_id=mini_app.pk, counts=counts)
 
 
 def _fake_report(mini_app, rng: random.Random, issue_types, now) -> Report:

@@ -1,0 +1,112 @@
+"""Writing events for a mini app's webhook endpoints, in the transaction of the change.
+
+The services call event_emit (or events_emit_past_due for the beat job's batch) inside their
+own transaction: a change that rolls back leaves no delivery, and a committed one always has
+its rows, which are sent after commit (reports.webhooks.delivery) or by the sweep.
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from ..hooks import report_json
+from .delivery import deliveries_enqueue
+from .models import TEST_EVENT_TYPE, EventType, WebhookDelivery, WebhookEndpoint
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def payload_body(*, type: str, data: dict, now: datetime) -> str:
+    """The JSON body: {"type", "timestamp", "data"}, written once and sent as is each time."""
+    payload = {"type": type, "timestamp": _iso(now), "data": data}
+    return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def report_data(report, **extra) -> dict:
+    """The report as the handling API shows it, with what the event adds (a reply...)."""
+    return {**report_json(report), **extra}
+
+
+def _deliveries_create(endpoints: Iterable[WebhookEndpoint], *, type, body, now) -> list[int]:
+    rows = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(
+            endpoint=endpoint, event_type=type, payload=body, created_at=now, next_attempt_at=now
+        )
+        for endpoint in endpoints
+    )
+    ids = [row.pk for row in rows]  # PostgreSQL and SQLite return the new ids
+    transaction.on_commit(lambda: deliveries_enqueue(ids))
+    return ids
+
+
+def event_emit(*, mini_app_id: int, type: str, data: dict, now: datetime | None = None) -> int:
+    """Write one delivery per enabled endpoint of the app subscribed to `type`; returns how
+    many. One query when the app has no endpoint. Call it inside the change's transaction."""
+    if type not in EventType.values:
+        raise ValueError(f"Unknown webhook event type {type!r}.")
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(mini_app_id=mini_app_id, enabled=True)
+        if endpoint.subscribes(type)
+    ]
+    if not endpoints:
+        return 0
+    now = now or timezone.now()
+    body = payload_body(type=type, data=data, now=now)
+    return len(_deliveries_create(endpoints, type=type, body=body, now=now))
+
+
+def report_event_emit(*, report, type: str, now: datetime | None = None, **extra) -> int:
+    return event_emit(
+        mini_app_id=report.mini_app_id, type=type, data=report_data(report, **extra), now=now
+    )
+
+
+def events_emit_past_due(*, report_ids: list[int], now: datetime) -> int:
+    """report.past_due for each report the beat job just marked: one query finds the
+    subscribed endpoints of all their apps, and only then are the reports read."""
+    from ..models import Report  # reports.models imports this package's models
+
+    if not report_ids:
+        return 0
+    type = EventType.REPORT_PAST_DUE
+    by_app: dict[int, list[WebhookEndpoint]] = {}
+    apps = Report.objects.filter(pk__in=report_ids).values("mini_app_id")
+    for endpoint in WebhookEndpoint.objects.filter(enabled=True, mini_app_id__in=apps):
+        if endpoint.subscribes(type):
+            by_app.setdefault(endpoint.mini_app_id, []).append(endpoint)
+    if not by_app:
+        return 0
+    count = 0
+    reports = Report.objects.filter(pk__in=report_ids, mini_app_id__in=by_app).order_by("pk")
+    for report in reports:
+        body = payload_body(type=type, data=report_data(report), now=now)
+        count += len(_deliveries_create(by_app[report.mini_app_id], type=type, body=body, now=now))
+    return count
+
+
+def endpoint_test_event_write(
+    *, endpoint: WebhookEndpoint, now: datetime | None = None
+) -> WebhookDelivery:
+    """The "Send test event" delivery: to this endpoint only, whatever it subscribes to."""
+    now = now or timezone.now()
+    data = {
+        "mini_app": endpoint.mini_app.slug,
+        "message": "A test event from the Reportdesk console.",
+    }
+    body = payload_body(type=TEST_EVENT_TYPE, data=data, now=now)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type=TEST_EVENT_TYPE,
+        payload=body,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    transaction.on_commit(lambda: deliveries_enqueue([delivery.pk]))
+    return delivery
