@@ -28,6 +28,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     revealEnhancements(document);
+    // Words typed in the search box before the scripts were ready (a slow connection) sent
+    // their "input" to nobody, and htmx took them as the box's starting value: the search is
+    // submitted now, through htmx (it set up just before this).
+    var search = document.getElementById("id_q");
+    if (search && search.form && search.value !== search.defaultValue) search.form.requestSubmit();
   });
   document.addEventListener("htmx:load", function (event) {
     revealEnhancements(event.detail.elt);

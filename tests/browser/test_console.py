@@ -63,6 +63,30 @@ def test_developer_searches_opens_notes_and_resolves(page, owner, make_report):
     assert target.notes == "Reproduced on 3.2.1; fixed in 3.2.2."
 
 
+def test_a_search_typed_before_the_scripts_load_still_filters_the_list(
+    page, live_server, owner, make_report
+):
+    """On a slow connection the search box is there before htmx is: what was typed in it
+    then must not be dropped (it was, and made the test above flaky under load)."""
+    target = make_report(details="The cart freezes after paying")
+    other = make_report(details="Search shows a spinner forever")
+    held = []
+    page.route("**/js/htmx.min*.js", lambda route: held.append(route))
+    signed_in(page, owner, live_server)
+    page.goto("/console/acme/reports/", wait_until="commit")
+    search = page.get_by_label("Search", exact=True)
+    search.fill("freezes")
+    assert page.evaluate("typeof window.htmx") == "undefined"
+    page.evaluate("window.notReloaded = true")
+    expect(page.get_by_role("row", name=re.compile(other.report_id))).to_have_count(1)
+
+    held[0].continue_()
+    expect(page.get_by_role("row", name=re.compile(other.report_id))).to_have_count(0)
+    expect(page.get_by_role("row", name=re.compile(target.report_id))).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"\?q=freezes"))
+    assert page.evaluate("window.notReloaded") is True  # the list was swapped in, not reloaded
+
+
 def test_a_stale_save_is_refused_in_the_second_browser(
     new_page, live_server, owner, teammate, make_report
 ):
