@@ -266,7 +266,7 @@ def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
         "mini_app": mini_app,
         "page": page,
         "fragment": fragment,
-        "list_url": reverse("reports:report_list", args=[mini_app.slug]),
+        "list_url": list_url,
         "sort_description": _sort_description(page.sort),
         "filter": page.filterset,
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("ordering",)),

@@ -22,7 +22,7 @@
     document.querySelectorAll("[data-previews-for]").forEach(function (box) {
       var input = document.getElementById(box.getAttribute("data-previews-for"));
       if (!input) return;
-      input.addEventListener("change", function () {
+      function preview() {
         box.textContent = "";
         Array.prototype.slice.call(input.files || [], 0, 3).forEach(function (file) {
           if (!/^image\/(png|jpeg|webp)$/.test(file.type)) return;
@@ -32,8 +32,15 @@
           img.src = URL.createObjectURL(file);
           box.appendChild(img);
         });
-      });
+      }
+      input.addEventListener("change", preview);
+      whenChosenEarly(input, preview);
     });
+  }
+
+  // Files chosen before this script ran (a slow connection) sent their "change" to nobody.
+  function whenChosenEarly(input, handle) {
+    if (input.files && input.files.length) handle();
   }
 
   function copyButtons() {
@@ -84,6 +91,7 @@
         return files.length;
       }
       input.addEventListener("change", show);
+      whenChosenEarly(input, show);
       if (input.form) {
         input.form.addEventListener("submit", function (event) {
           if (show()) {

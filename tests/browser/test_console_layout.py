@@ -96,6 +96,39 @@ def test_a_decision_in_the_drawer_keeps_the_row_highlighted(page, live_server, o
     expect(row_of(page, report)).to_have_attribute("aria-selected", "true")
 
 
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["1280", "390"])
+def test_resolve_and_dismiss_stay_in_view_while_writing_notes_on_a_long_report(
+    page, live_server, owner, make_report, size
+):
+    """A long report pushes the decision far below the notes; while the notes are in view, the
+    Resolve and Dismiss bar stays on the drawer's bottom edge, and the focused field above it."""
+    report = make_report(details="\n".join(f"Step {n}: tapped Pay again." for n in range(40)))
+    page.set_viewport_size(size)
+    signed_in(page, owner, live_server)
+    page.goto(LIST)
+    row_of(page, report).get_by_role("link", name=report.report_id).click()
+    panel = drawer(page)
+    expect(panel.get_by_role("heading", name=f"Report {report.report_id}")).to_be_visible()
+    panel.evaluate("el => Promise.all(el.getAnimations().map(a => a.finished))")
+    assert panel.evaluate("el => el.scrollHeight > 2 * el.clientHeight")  # really long
+
+    notes = panel.get_by_label("Notes", exact=True)
+    notes.focus()
+    resolve = panel.get_by_role("button", name="Resolve")
+    dismiss = panel.get_by_role("button", name="Dismiss")
+    for button in (resolve, dismiss):
+        box = button.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"], box
+    notes_box, bar_box = notes.bounding_box(), resolve.bounding_box()
+    assert notes_box["y"] + notes_box["height"] <= bar_box["y"]  # the focused field is not under it
+
+    notes.fill("Refunded the second charge.")
+    resolve.click()
+    expect(panel.get_by_role("status")).to_have_text("Report resolved.")
+    report.refresh_from_db()
+    assert report.status == Status.RESOLVED and report.notes == "Refunded the second charge."
+
+
 def test_the_panels_own_page_is_full_width_with_an_h1(page, live_server, owner, make_report):
     report = make_report()
     page.set_viewport_size(DESKTOP)

@@ -76,3 +76,22 @@ def test_the_appeal_form_refuses_a_20_mb_file_without_uploading_it(
     expect(page.get_by_role("alert")).to_have_text(TOO_LARGE)
     assert sent == []
     assert violations == []
+
+
+def test_files_chosen_before_the_page_script_loads_are_previewed_and_checked(page, mini_app, files):
+    """On a slow connection the file field is there before help.js is: files chosen then get
+    their preview and their size check once it runs (they got neither, and test_csp flaked)."""
+    huge, small = files
+    held = []
+    page.route("**/js/help*.js", lambda route: held.append(route))
+    page.goto("/help/acme/new/community/", wait_until="commit")
+    screenshots = page.get_by_label(re.compile("^Screenshots"))
+    screenshots.set_input_files([str(small), str(huge)])
+    expect(page.get_by_role("img", name="small.png")).to_have_count(0)
+    assert held, "help.js was not held back"
+
+    held[0].continue_()
+    expect(page.get_by_role("img", name="small.png")).to_be_visible()
+    expect(page.get_by_role("img", name="huge.png")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_text(TOO_LARGE)
+    expect(screenshots).to_have_attribute("aria-invalid", "true")
