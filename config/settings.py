@@ -106,6 +106,8 @@ MIDDLEWARE = [
     # First: a load balancer's probe of /healthz and /readyz is answered before the host check
     # and the HTTPS redirect, and without sessions, CSRF or cookies (reports/health.py).
     "reports.health.HealthProbeMiddleware",
+    # Broker messages of a request go once its response has (reports/after_response.py).
+    "reports.after_response.AfterResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself (hashed names cached for good), before any session work.
     "whitenoise.middleware.WhiteNoiseMiddleware",

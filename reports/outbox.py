@@ -14,6 +14,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .after_response import send_after_commit
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def email_enqueue(
         if dedupe_key:
             return None  # already queued (or sent) once
         raise
-    transaction.on_commit(lambda: _enqueue_delivery(email.pk))
+    send_after_commit(lambda: _enqueue_delivery(email.pk))
     return email
 
 

@@ -28,6 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from ..after_response import send_after_commit
 from ..timeformat import when_stamp
 from . import network
 from .models import SECRET_PREFIX, WebhookDelivery, WebhookEndpoint
@@ -182,7 +183,7 @@ def _outcome_record(*, delivery, status_code, excerpt, error, duration_ms) -> bo
             ours.update(next_attempt_at=now + retry_in, **facts)
             if retry_in <= COUNTDOWN_LIMIT:
                 seconds = retry_in.total_seconds()
-                transaction.on_commit(lambda: deliveries_enqueue([delivery.pk], countdown=seconds))
+                send_after_commit(lambda: deliveries_enqueue([delivery.pk], countdown=seconds))
         elif ours.update(status=Status.FAILED, next_attempt_at=None, **facts):
             WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
                 failed_deliveries=F("failed_deliveries") + 1

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.utils import timezone
 
+from ..after_response import send_after_commit
 from ..hooks import report_json
 from .delivery import deliveries_enqueue
 from .models import TEST_EVENT_TYPE, EventType, WebhookDelivery, WebhookEndpoint
@@ -41,7 +41,7 @@ def _deliveries_create(endpoints: Iterable[WebhookEndpoint], *, type, body, now)
         for endpoint in endpoints
     )
     ids = [row.pk for row in rows]  # PostgreSQL and SQLite return the new ids
-    transaction.on_commit(lambda: deliveries_enqueue(ids))
+    send_after_commit(lambda: deliveries_enqueue(ids))
     return ids
 
 
@@ -108,5 +108,5 @@ def endpoint_test_event_write(
         created_at=now,
         next_attempt_at=now,
     )
-    transaction.on_commit(lambda: deliveries_enqueue([delivery.pk]))
+    send_after_commit(lambda: deliveries_enqueue([delivery.pk]))
     return delivery

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..after_response import send_after_commit
 from ..models import AppEvent, MiniApp
 from ..roles import MANAGING_ROLES, role_require
 from ..services import app_event_record
@@ -94,7 +95,7 @@ def endpoint_update(
                 endpoint=endpoint, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
             )
             ids = list(waiting.values_list("pk", flat=True)[:100])
-            transaction.on_commit(lambda: deliveries_enqueue(ids))
+            send_after_commit(lambda: deliveries_enqueue(ids))
     endpoint.refresh_from_db()
     return endpoint
 
@@ -184,6 +185,6 @@ def delivery_resend(
             endpoint=endpoint.pk,
             webhook_id=delivery.webhook_id,
         )
-        transaction.on_commit(lambda: deliveries_enqueue([delivery.pk]))
+        send_after_commit(lambda: deliveries_enqueue([delivery.pk]))
     delivery.refresh_from_db()
     return delivery
