@@ -323,17 +323,27 @@ class ReportFilter(django_filters.FilterSet):
         return queryset
 
 
-# The list's own parameters a saved view keeps, in this order; paging (after / before) and the
-# handling API's instants are not a view.
-VIEW_PARAMS = (
-    "q",
-    "status",
-    "category",
-    "issue_type",
-    "assignee",
-    "past_due",
-    "reporter_replied",
-    "reported_from",
-    "reported_to",
-    "ordering",
-)
+# The toolbar's filters, in its order, with the labels of their removable chips.
+TOOLBAR_FILTERS = {
+    "q": "Search",
+    "category": "Category",
+    "issue_type": "Issue type",
+    "reported_from": "From",
+    "reported_to": "To",
+    "source": "Source",
+    "past_due": "Past due",
+    "reporter_replied": "Reporter replied",
+    "assignee": "Assignee",
+}
+# Exact instants a link may carry (the handling API's, the daily summary's): shown as chips and
+# dropped by "Clear all" like the toolbar's, but not kept by a saved view, where they would go
+# stale.
+INSTANT_FILTERS = {
+    "created_after": "Reported from",
+    "created_before": "Reported before",
+    "due_before": "Due before",
+    "handled_after": "Handled from",
+    "handled_before": "Handled before",
+}
+# The list's own parameters a saved view keeps; paging (after / before) is not a view.
+VIEW_PARAMS = ("status", *TOOLBAR_FILTERS, "ordering")

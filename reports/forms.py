@@ -159,7 +159,13 @@ class BulkActionForm(forms.Form):
     )
     selected = ReportIdsField(required=False)
     all_matching = forms.BooleanField(required=False)
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # Bounds what is parsed; the list's own filter bounds each value (a search: 200 characters).
+    query = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.HiddenInput,
+        error_messages={"max_length": "This view's search and filters are too long to save."},
+    )
     note = forms.CharField(
         label="Note for the selected reports",
         required=False,
@@ -353,13 +359,17 @@ class AssignForm(forms.Form):
     )
     assign_me = forms.BooleanField(required=False)
 
-    def __init__(self, *args, members=(), user=None, **kwargs):
+    def __init__(self, *args, members=(), user=None, current=None, **kwargs):
         kwargs.setdefault("auto_id", "assign_%s")  # the panel's notes form has its own version
         super().__init__(*args, **kwargs)
         self.user = user
-        self.members = {str(member.pk): member for member in members}
+        # A disabled account is offered no report; a current assignee's stays shown as such.
+        self.members = {
+            str(member.pk): member for member in members if member.is_active or member.pk == current
+        }
         self.fields["assignee"].choices = [("", "Nobody (unassigned)")] + [
-            (key, member.display_name) for key, member in self.members.items()
+            (key, member.display_name if member.is_active else f"{member.display_name} (disabled)")
+            for key, member in self.members.items()
         ]
 
     def clean(self):
@@ -391,7 +401,13 @@ class SavedViewForm(forms.Form):
         },
     )
     shared = forms.BooleanField(label="Share with the team", required=False)
-    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # Bounds what is parsed; the list's own filter bounds each value (a search: 200 characters).
+    query = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.HiddenInput,
+        error_messages={"max_length": "This view's search and filters are too long to save."},
+    )
 
     def __init__(self, *args, validate_query=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -969,7 +969,7 @@ from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F40
 
 class SavedView(models.Model):
     """A member's named state of the User reports list: its query string, normalised to the
-    known filter parameters (reports.saved_views.view_query). Private to its owner unless
+    known filter parameters (reports.selectors.list_state_query). Private to its owner unless
     shared with the team."""
 
     NAME_MAX_LENGTH = 60
@@ -979,7 +979,8 @@ class SavedView(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
     )
     name = models.CharField(max_length=NAME_MAX_LENGTH)
-    query = models.CharField(max_length=1000, blank=True)
+    # Text: a search of 200 characters outside ASCII is up to 2,400 once URL-encoded.
+    query = models.TextField(blank=True)
     shared = models.BooleanField("shared with the team", default=False)
     created_at = models.DateTimeField(default=timezone.now)
 

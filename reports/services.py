@@ -885,13 +885,13 @@ def report_assign(
     older one is refused (ReportConflict). Assigning to the current assignee changes nothing.
     """
     role_require(actor=actor, mini_app_id=report.mini_app_id, roles=HANDLING_ROLES)
-    if assignee is not None:
-        _assignee_check(report=report, assignee=assignee)
     assignee_id = assignee.pk if assignee is not None else None
     if assignee_id == report.assignee_id and (
         expected_version is None or expected_version == report.version
     ):
-        return report
+        return report  # even when the assignee could no longer be chosen (account disabled)
+    if assignee is not None:
+        _assignee_check(report=report, assignee=assignee)
     now = now or timezone.now()
     with transaction.atomic():
         previous_id = report.assignee_id

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .console import console_render
 from .daily_summary import member_preferences_for
 from .export import export_csv_lines, reports_for_export
-from .filters import DEFAULT_SORT, SORT_COLUMNS, SORT_LABELS
+from .filters import DEFAULT_SORT, INSTANT_FILTERS, SORT_COLUMNS, SORT_LABELS, TOOLBAR_FILTERS
 from .forms import (
     AssignForm,
     BulkActionForm,
@@ -164,18 +164,8 @@ def _list_links(params: QueryDict, page: ReportPage) -> dict:
     }
 
 
-# The filters shown as removable chips, in the toolbar's order: (parameter, label).
-CHIP_FILTERS = (
-    ("q", "Search"),
-    ("category", "Category"),
-    ("issue_type", "Issue type"),
-    ("reported_from", "From"),
-    ("reported_to", "To"),
-    ("source", "Source"),
-    ("past_due", "Past due"),
-    ("reporter_replied", "Reporter replied"),
-    ("assignee", "Assignee"),
-)
+# The filters shown as removable chips: (parameter, label), the toolbar's first.
+CHIP_FILTERS = (*TOOLBAR_FILTERS.items(), *INSTANT_FILTERS.items())
 
 
 def _filter_chips(params: QueryDict, filterset) -> list[dict]:
@@ -187,6 +177,8 @@ def _filter_chips(params: QueryDict, filterset) -> list[dict]:
         if not value:
             continue
         shown = value
+        if name in INSTANT_FILTERS:
+            shown = when_text(filterset.form.cleaned_data.get(name)) or value
         choices = getattr(fields.get(name), "choices", None) or []
         for choice, text in choices:
             options = text if isinstance(text, list | tuple) else [(choice, text)]
@@ -234,7 +226,8 @@ def _saved_view_tabs(request: HttpRequest, mini_app: MiniApp, list_url: str) -> 
     tabs += [{"label": view.name, "query": view.query, "view": view} for view in views]
     for tab in tabs:
         tab["url"] = f"{list_url}?{tab['query']}" if tab["query"] else list_url
-        tab["current"] = tab["query"] == state
+        # Stored queries compare as the list's state would write them (parameters in order).
+        tab["current"] = list_state_query(QueryDict(tab["query"])) == state
     return {"view_tabs": tabs, "state_view_query": state}
 
 
@@ -246,7 +239,14 @@ def _new_reports_poll(request: HttpRequest, mini_app: MiniApp, page: ReportPage)
     url = reverse("reports:reports_new_count", args=[mini_app.slug])
     since = page.reports[0].report_id if page.reports else ""
     query = _query(request.GET, after=None, before=None, since=since)
-    return {"url": url + query, "seconds": settings.CONSOLE_NEW_REPORTS_POLL_SECONDS}
+    # "Show them" opens the list's first page: without the paging that led back to it.
+    first_page = reverse("reports:report_list", args=[mini_app.slug])
+    first_page += _query(request.GET, after=None, before=None)
+    return {
+        "url": url + query,
+        "seconds": settings.CONSOLE_NEW_REPORTS_POLL_SECONDS,
+        "list_url": first_page.removesuffix("?"),
+    }
 
 
 def _sort_description(sort: str) -> str:
@@ -330,6 +330,7 @@ def _panel(
             initial={"version": report.version, "assignee": report.assignee_id or ""},
             members=handling_members(mini_app=mini_app),
             user=request.user,
+            current=report.assignee_id,
         )
     context = {
         "mini_app": mini_app,
@@ -481,7 +482,7 @@ def report_assign_view(request: HttpRequest, app_slug: str, report_id: str) -> H
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     report = report_for_member(mini_app=mini_app, report_id=report_id)
     members = handling_members(mini_app=mini_app)
-    form = AssignForm(request.POST, members=members, user=request.user)
+    form = AssignForm(request.POST, members=members, user=request.user, current=report.assignee_id)
     if not form.is_valid():
         return _panel(request, mini_app, report, assign_form=form, status=422)
     assignee = form.assignee_user

@@ -129,6 +129,34 @@ def test_the_panel_refuses_a_viewer_assignee_with_the_reason(client, make_report
     assert Report.objects.get(pk=report.pk).version == 1
 
 
+def test_a_disabled_account_is_not_offered_but_stays_shown_while_assigned(
+    client, make_report, owner, teammate
+):
+    first, second = make_report(), make_report()
+    report_assign(report=first, assignee=teammate, actor=owner)
+    teammate.is_active = False
+    teammate.save()
+    client.force_login(owner)
+
+    def options(report):
+        html = client.get(url("report_detail", report.report_id)).content.decode()
+        return re.findall(r'<option value="(\d*)"( selected)?>([^<]*)</option>', html)
+
+    assert (str(teammate.pk), "", "teammate@acme.example") not in options(second)
+    assert [o for o in options(second) if o[0] == str(teammate.pk)] == []
+    assert (str(teammate.pk), " selected", "teammate@acme.example (disabled)") in options(first)
+    # Saving the panel unchanged keeps them; choosing them for another report is refused.
+    response = client.post(
+        url("report_assign", first.report_id), {"version": 2, "assignee": str(teammate.pk)}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        url("report_assign", second.report_id), {"version": 1, "assignee": str(teammate.pk)}
+    )
+    assert response.status_code == 422
+    assert Report.objects.get(pk=second.pk).assignee_id is None
+
+
 def test_the_panel_answers_a_stale_assignment_with_409(client, make_report, owner, teammate):
     report = make_report()
     report_assign(report=report, assignee=teammate, actor=teammate)

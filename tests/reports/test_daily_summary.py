@@ -157,6 +157,27 @@ class TestFigures:
         for url in links.values():
             assert f'href="{url.replace("&", "&amp;")}"' in html_body
 
+    def test_a_links_instants_show_as_chips_that_clear_all_removes(self, seeded, owner, client):
+        daily_summaries_send(now=NOW)
+        delivered()
+        [message] = inbox("owner@acme.example")
+        link = re.search(
+            r"^- Handled yesterday[^\n]*\n  https://desk.example(\S+)$", message.body, re.M
+        )
+        client.force_login(owner)
+        html = client.get(link[1]).content.decode()
+        chips = re.findall(
+            r'<a class="chip" href="[^"]*">([^:<]*): <span dir="auto">([^<]*)<', html
+        )
+        # The owner's zone is UTC: yesterday for them was 9 March.
+        assert ("Handled from", "9 Mar 2026, 00:00") in chips
+        assert ("Handled before", "10 Mar 2026, 00:00") in chips
+        clear_all = re.search(r'<a class="chips-clear" href="([^"]*)"', html)[1]
+        assert "handled_" not in clear_all
+        unfiltered = client.get(clear_all.replace("&amp;", "&")).content.decode()
+        assert seeded["E"].report_id not in html  # handled on 10 March
+        assert seeded["E"].report_id in unfiltered
+
     def test_the_figures_cost_one_report_query_per_timezone_whatever_the_team(
         self, seeded, make_user, mini_app
     ):

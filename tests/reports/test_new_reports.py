@@ -137,6 +137,18 @@ def test_the_list_polls_only_newest_first_on_its_first_page(signed_in, make_repo
     assert b"data-new-count-url" in html
 
 
+def test_show_them_opens_the_first_page_without_the_paging_that_led_back_to_it(
+    signed_in, make_report
+):
+    older = make_report()
+    make_report()
+    url = reverse("reports:report_list", args=["acme"])
+    html = signed_in.get(url + f"?category=experience&before={older.report_id}").content.decode()
+    assert "data-new-count-url" in html  # "Previous" led back to the first page
+    assert f'data-list-url="{url}?category=experience"' in html
+    assert f'data-list-url="{url}"' in signed_in.get(url).content.decode()
+
+
 def test_rows_carry_the_keyboard_hooks(signed_in, make_report):
     report = make_report()
     html = signed_in.get(reverse("reports:report_list", args=["acme"])).content.decode()

@@ -1,7 +1,10 @@
 """Saved views (issue 15): a member's named list states, shown as tabs above the list, private
 unless shared with the team; the query holds only what the list's own filter accepts."""
 
+from urllib.parse import urlencode
+
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from reports.models import AppEvent, SavedView
@@ -175,3 +178,35 @@ def test_the_manage_page_lists_own_and_shared_views(client, mini_app, owner, tea
 def test_reserved_rule_error_is_a_value_error():
     # Views catch ReportRuleError for a taken name; keep it a ValueError for the admin too.
     assert issubclass(ReportRuleError, ValueError)
+
+
+def test_a_view_keeps_the_source_filter(client, teammate):
+    client.force_login(teammate)
+    client.post(
+        url("saved_views"), {"name": "From the app", "query": "source=api&category=payment"}
+    )
+    assert SavedView.objects.get().query == "category=payment&source=api"
+
+
+def test_a_long_search_outside_ascii_is_saved_whole(client, teammate):
+    search = "退款没有到账" * 33 + "！！"  # 200 characters, 2,400 once URL-encoded
+    client.force_login(teammate)
+    response = client.post(
+        url("saved_views"), {"name": "Refunds", "query": urlencode({"q": search})}
+    )
+    assert response.status_code == 302
+    view = SavedView.objects.get()
+    assert QueryDict(view.query)["q"] == search
+    body = client.get(response["Location"]).content.decode()
+    assert 'aria-current="page">Refunds' in view_tabs(body)
+
+
+def test_a_view_stored_with_its_parameters_in_another_order_is_still_the_current_tab(
+    client, mini_app, teammate
+):
+    SavedView.objects.create(
+        mini_app=mini_app, owner=teammate, name="Older", query="past_due=true&q=refund"
+    )
+    client.force_login(teammate)
+    body = client.get(url("report_list") + "?q=refund&past_due=true").content.decode()
+    assert 'aria-current="page">Older' in view_tabs(body)
