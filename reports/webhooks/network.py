@@ -10,6 +10,7 @@ TLS's SNI), so a name that resolves differently a moment later (DNS rebinding) c
 
 import http.client
 import ipaddress
+import logging
 import socket
 import ssl
 import time
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 # Read at most this much of a receiver's answer: only its status counts.
 RESPONSE_READ_LIMIT = 64 * 1024
@@ -100,9 +103,10 @@ def resolve_checked(target: Target) -> list[IPAddress]:
         for address in addresses:
             refusal = address_refusal(address)
             if refusal:
+                # The address stays in our log: an internal one is not the tenant's to learn.
+                logger.warning("Webhook to %s refused: %s is %s", target.host, address, refusal)
                 raise WebhookAddressRefused(
-                    f"{target.host} resolves to {address}, {refusal}: webhooks go to public "
-                    "addresses only."
+                    f"{target.host} resolves to {refusal}: webhooks go to public addresses only."
                 )
     return addresses
 

@@ -96,6 +96,18 @@ def test_an_operator_finds_a_delivery_by_its_webhook_id_and_resends_it(
     assert AppEvent.objects.get(kind=AppEvent.Kind.WEBHOOK_RESENT).actor == admin_user
 
 
+def test_an_endpoint_whose_address_is_now_refused_can_still_be_disabled(
+    admin_client, endpoint, settings
+):
+    # Its URL (loopback) was allowed when saved; the rules are stricter now. Turning it off
+    # must not depend on where it points: the delivery checks that at every attempt.
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = False
+    page = _action(admin_client, "webhookendpoint", "disable_selected", [endpoint.pk])
+    assert "Disabled 1 endpoint." in page
+    endpoint.refresh_from_db()
+    assert endpoint.enabled is False
+
+
 def test_a_disabled_endpoints_delivery_is_not_resent_and_the_operator_is_told_why(
     admin_client, endpoint
 ):

@@ -2,10 +2,16 @@
 `standardwebhooks` package), retries, timeouts, redirects, the body cap, the sweep, the
 disable-after-failures rule, and two workers claiming one delivery."""
 
+import html
 import json
+import os
+import subprocess
+import textwrap
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -72,15 +78,17 @@ def test_a_delivery_is_signed_the_standard_webhooks_way(
     assert len(receiver.received) == 1
 
 
-def test_a_wrong_secret_fails_verification(endpoint):
-    body = b'{"type":"report.created"}'
-    signature = webhook_signature(
-        secret=endpoint.secret, webhook_id="msg_1", timestamp=1_700_000_000, body=body
-    )
-    other = webhook_signature(
-        secret="whsec_" + "A" * 32, webhook_id="msg_1", timestamp=1_700_000_000, body=body
-    )
-    assert signature.startswith("v1,") and signature != other
+def test_a_wrong_secret_fails_verification(
+    endpoint, receiver, make_report, django_capture_on_commit_callbacks
+):
+    delivery = _emit(endpoint, make_report, django_capture_on_commit_callbacks)
+    assert delivery_attempt(delivery_id=delivery.pk) is True
+    (request,) = receiver.received
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "A" * 32).verify(request.body, request.headers)
+    tampered = request.body.replace(b"Webhook test", b"Webhook best")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(endpoint.secret).verify(tampered, request.headers)
 
 
 def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
@@ -111,6 +119,65 @@ def test_after_a_rotation_both_secrets_verify_for_a_day_then_only_the_new_one(
     assert Webhook(new).verify(late.body, late.headers)["type"] == "report.created"
     with pytest.raises(WebhookVerificationError):
         Webhook(old).verify(late.body, late.headers)
+
+
+def _published_verify(client, owner, language: str) -> str:
+    """The verify() the webhooks page tells receivers to use, as they would copy it."""
+    client.force_login(owner)
+    page = client.get(reverse("reports:webhooks", args=["acme"])).content.decode()
+    code = page.split('id="verify"')[1].split(f"<h3>{language}</h3>")[1]
+    return html.unescape(code.split("<code>")[1].split("</code>")[0])
+
+
+def test_the_published_verify_code_accepts_either_secret_while_rotating_and_refuses_the_rest(
+    endpoint, owner, receiver, make_report, django_capture_on_commit_callbacks, client
+):
+    old = endpoint.secret
+    new = endpoint_secret_rotate(endpoint=endpoint, actor=owner)
+    delivery = _emit(endpoint, make_report, django_capture_on_commit_callbacks)
+    assert delivery_attempt(delivery_id=delivery.pk) is True
+    (request,) = receiver.received
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    stale_time = int(headers["webhook-timestamp"]) - 600
+    replayed = {  # rightly signed, ten minutes old
+        **headers,
+        "webhook-timestamp": str(stale_time),
+        "webhook-signature": webhook_signature(
+            secret=new, webhook_id=headers["webhook-id"], timestamp=stale_time, body=request.body
+        ),
+    }
+    python = _published_verify(client, owner, "Python")
+    node = _published_verify(client, owner, "Node")
+
+    def in_python(secret, body, headers):
+        namespace = {}
+        with mock.patch.dict(os.environ, {"REPORTDESK_WEBHOOK_SECRET": secret}):
+            exec(python, namespace)  # noqa: S102 - our own published snippet
+            return namespace["verify"](body, headers)
+
+    def in_node(secret, body, headers):
+        script = node + textwrap.dedent("""
+            import fs from "node:fs";
+            const given = JSON.parse(fs.readFileSync(0, "utf8"));
+            console.log(JSON.stringify(verify(given.body, given.headers)));
+        """)
+        run = subprocess.run(
+            ["node", "--input-type=module", "-e", script],
+            input=json.dumps({"body": body.decode(), "headers": headers}),
+            env={**os.environ, "REPORTDESK_WEBHOOK_SECRET": secret},
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        return json.loads(run.stdout)
+
+    for verify in (in_python, in_node):
+        assert verify(old, request.body, headers) is True, verify
+        assert verify(new, request.body, headers) is True, verify
+        assert verify("whsec_" + "A" * 32, request.body, headers) is False, verify
+        assert verify(new, request.body.replace(b"Webhook", b"Webhooc"), headers) is False, verify
+        assert verify(new, request.body, replayed) is False, verify
 
 
 def test_a_second_rotation_keeps_only_the_secret_it_replaced(endpoint, owner):
