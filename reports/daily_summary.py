@@ -23,12 +23,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .filters import StatusTab
+from .filters import StatusTab, status_tab_q
 from .middleware import timezone_from_name
 from .models import (
     DAILY_SUMMARY_DEFAULT_HOUR,
@@ -37,7 +37,6 @@ from .models import (
     Membership,
     MiniApp,
     Report,
-    Status,
 )
 from .outbox import email_enqueue
 
@@ -155,15 +154,16 @@ def app_summaries(*, mini_apps: list[MiniApp], now: datetime, zone: tzinfo) -> d
     yesterday_start = datetime.combine(today - timedelta(days=1), time.min, tzinfo=zone)
     new_since = now - NEW_WINDOW
     due_before = now + DUE_SOON_WINDOW
-    pending = Q(status=Status.PENDING)
+    pending = status_tab_q(StatusTab.PENDING)
     conditions = {
         "new": Q(created_at__gte=new_since),
         "pending": pending,
-        "past_due": pending & Q(past_due_at__isnull=False),
+        "past_due": status_tab_q(StatusTab.PAST_DUE),
         "due_soon": pending & Q(past_due_at__isnull=True, due_at__lt=due_before),
         "handled": Q(handled_at__gte=yesterday_start, handled_at__lt=day_start),
     }
-    conditions["handled_in_time"] = conditions["handled"] & Q(handled_at__lte=F("due_at"))
+    # In time as Insights counts it: never marked past due (reports/insights/rollups.py).
+    conditions["handled_in_time"] = conditions["handled"] & Q(past_due_at__isnull=True)
     # Only the rows some figure counts: the pending ones, the new and yesterday's handled.
     any_figure = pending | conditions["new"] | conditions["handled"]
     counts = {

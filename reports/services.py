@@ -597,12 +597,16 @@ def reports_mark_past_due(*, now: datetime | None = None) -> int:
         else:
             # SQLite: writers are serialised (BEGIN IMMEDIATE), so no other run can mark rows
             # between the UPDATE and the INSERT that finds this run's rows by their timestamp.
-            marked = Report.objects.filter(
+            due = Report.objects.filter(
                 status=Status.PENDING, past_due_at__isnull=True, due_at__lte=now
-            ).update(past_due_at=now)
+            )
+            # Counted before they are marked: rows marked by an earlier run given the same
+            # `now` share the timestamp, and must not be counted twice.
+            per_app = list(due.order_by().values_list("mini_app_id").annotate(n=models.Count("id")))
+            marked = due.update(past_due_at=now)
             marked_ids = _insert_past_due_events(marked_at=now) if marked else []
-            if marked:
-                _past_due_rollup_add(marked_at=now)
+            for mini_app_id, n in per_app:
+                rollup_add(mini_app_id=mini_app_id, counts={(hour_of(now), PAST_DUE, ""): n})
         # report.past_due for the apps with a subscribed endpoint (one query when none has).
         events_emit_past_due(report_ids=marked_ids, now=now)
     return len(marked_ids)
@@ -651,16 +655,6 @@ def _mark_past_due_postgresql(*, now: datetime) -> list[int]:
             ],
         )
         return [row[0] for row in cursor.fetchall()]
-
-
-def _past_due_rollup_add(*, marked_at: datetime) -> None:
-    marked = (
-        Report.objects.filter(past_due_at=marked_at)
-        .values_list("mini_app_id")
-        .annotate(n=models.Count("id"))
-    )
-    for mini_app_id, n in marked:
-        rollup_add(mini_app_id=mini_app_id, counts={(hour_of(marked_at), PAST_DUE, ""): n})
 
 
 def _insert_past_due_events(*, marked_at: datetime) -> list[int]:

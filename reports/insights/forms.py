@@ -9,6 +9,8 @@ PERIODS = [
     ("custom", "Dates"),
 ]
 LONGEST_DAYS = 366
+# Bounds what a custom period may ask of date arithmetic (the previous period, the day after).
+EARLIEST_DAY = date(2000, 1, 1)
 
 
 class InsightsPeriodForm(forms.Form):
@@ -41,6 +43,12 @@ class InsightsPeriodForm(forms.Form):
         if start > end:
             raise forms.ValidationError(
                 "The “From” date is after the “To” date. Pick a start date on or before the end."
+            )
+        if start < EARLIEST_DAY:
+            raise forms.ValidationError(f"Choose a “From” date in {EARLIEST_DAY.year} or later.")
+        if end > self.today:
+            raise forms.ValidationError(
+                "The “To” date is in the future: choose today at the latest."
             )
         if (end - start).days + 1 > LONGEST_DAYS:
             raise forms.ValidationError(f"Choose at most {LONGEST_DAYS} days.")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from ..console import console_render
+from ..export import csv_safe
 from ..selectors import mini_app_for_member
 from .forms import InsightsPeriodForm
 from .selectors import insights_for_app
@@ -72,10 +73,13 @@ def _with(params, **changes) -> str:
 
 
 def chart_csv(chart) -> str:
+    """The chart's table as the list export writes CSV: a BOM, and text never read as a
+    formula (issue type names are the team's own words)."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(chart.columns)
-    writer.writerows(chart.rows)
+    for row in (chart.columns, *chart.rows):
+        writer.writerow([csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
     return out.getvalue()
 
 

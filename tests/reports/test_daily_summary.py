@@ -122,6 +122,20 @@ class TestFigures:
         assert content_type == "text/html" and "Handled yesterday" in html
         assert "https://desk.example/console/acme/notifications/" in to_owner.body
 
+    def test_in_time_means_never_marked_past_due_as_on_the_insights_page(
+        self, make_report, owner, settings
+    ):
+        # Handled 10 minutes after its deadline, before the beat's next run marked it: the
+        # promise counts as kept, here as on Insights (one rule for both).
+        report = make_report(now=at("2026-03-06T00:00"))
+        Report.objects.filter(pk=report.pk).update(
+            status=Status.RESOLVED, handled_at=report.due_at + timedelta(minutes=10)
+        )
+        daily_summaries_send(now=NOW)
+        delivered()
+        [message] = inbox("owner@acme.example")
+        assert figures(message.body)["Handled yesterday"] == "1, 1 within 72 hours (100%)"
+
     def test_one_email_covers_all_of_a_members_apps(self, seeded, owner, other_app):
         Membership.objects.create(mini_app=other_app, user=owner)
         daily_summaries_send(now=NOW)

@@ -222,7 +222,9 @@ def test_each_csv_equals_its_table(client, seeded, mini_app, owner, chart):
     response = get(client, mini_app, csv=chart, **PERIOD)
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    assert list(csv.reader(io.StringIO(response.content.decode()))) == table
+    text = response.content.decode()
+    assert text.startswith("\ufeff")  # as the list's export: spreadsheets read UTF-8
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")))) == table
 
 
 def test_a_bar_links_to_the_list_filtered_to_it(client, seeded, mini_app, owner):
@@ -269,6 +271,9 @@ def test_an_app_without_reports_shows_the_empty_state(client, mini_app, owner):
         ({"period": "custom", "start": "2026-02-09"}, "Choose both dates"),
         ({"period": "custom", "start": "2024-01-01", "end": "2026-01-01"}, "at most 366"),
         ({"period": "12"}, "Select a valid choice"),
+        # Hostile edges: the previous period and the day after must not overflow (was a 500).
+        ({"period": "custom", "start": "0001-01-01", "end": "0001-12-31"}, "2000 or later"),
+        ({"period": "custom", "start": "9999-01-01", "end": "9999-12-31"}, "in the future"),
     ],
 )
 def test_a_bad_period_is_refused_with_a_message(client, mini_app, owner, params, message):

@@ -83,6 +83,16 @@ def test_a_report_handled_late_is_handled_but_not_in_time(clock, make_report, mi
     assert_rollups_match(mini_app)
 
 
+def test_two_runs_given_the_same_time_count_each_past_due_report_once(make_report, mini_app):
+    now = START + timedelta(hours=80)
+    make_report(now=START)
+    assert reports_mark_past_due(now=now) == 1
+    make_report(now=START + timedelta(hours=1))  # filed late, e.g. imported, after that run
+    assert reports_mark_past_due(now=now) == 1  # a second explicit run with the same `now`
+    assert figure(mini_app, PAST_DUE) == 2
+    assert_rollups_match(mini_app)
+
+
 def test_the_histogram_reads_within_its_stated_bound():
     for seconds in [1, 59, 60, 61, 90, 3599, 3600, 86400, 72 * 3600, 10**7]:
         middle = bucket_middle_seconds(duration_bucket(seconds))
