@@ -35,7 +35,7 @@ from reports.services import (
     report_decision_change,
     report_event_record,
 )
-from reports.timeformat import when_zone_text
+from reports.timeformat import api_time, when_zone_text
 from reports.webhooks.events import EventType, report_event_emit
 
 from .models import Appeal, AppealScreenshot
@@ -229,10 +229,6 @@ def appeals_mark_past_due(*, now: datetime | None = None) -> int:
 # --- helpers
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def _webhook_emit(*, appeal: Appeal, report: Report, type: str, now: datetime) -> None:
     """appeal.created / appeal.decided: the report as the API shows it, with the appeal."""
     report_event_emit(
@@ -243,9 +239,9 @@ def _webhook_emit(*, appeal: Appeal, report: Report, type: str, now: datetime) -
             "id": appeal.pk,
             "state": appeal.state,
             "appealed_status": appeal.appealed_status,
-            "created_at": _iso(appeal.created_at),
-            "due_at": _iso(appeal.due_at),
-            "decided_at": _iso(appeal.decided_at),
+            "created_at": api_time(appeal.created_at),
+            "due_at": api_time(appeal.due_at),
+            "decided_at": api_time(appeal.decided_at),
             "new_status": appeal.new_status or None,
         },
     )

@@ -17,7 +17,7 @@ per distinct timezone among the recipients (their "yesterday" differs), never on
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from .models import (
     Report,
 )
 from .outbox import email_enqueue
+from .timeformat import api_time
 
 NEW_WINDOW = timedelta(hours=24)
 DUE_SOON_WINDOW = timedelta(hours=12)
@@ -76,10 +77,6 @@ class _Due:
 
 def _zone(name: str | None) -> tzinfo:
     return timezone_from_name(name) or zoneinfo.ZoneInfo("UTC")
-
-
-def _iso(instant: datetime) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def daily_summaries_send(*, now: datetime | None = None) -> int:
@@ -174,16 +171,19 @@ def app_summaries(*, mini_apps: list[MiniApp], now: datetime, zone: tzinfo) -> d
         .annotate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
     }
     params = {
-        "new": {"created_after": _iso(new_since)},
+        "new": {"created_after": api_time(new_since)},
         "pending": {"status": StatusTab.PENDING},
         "past_due": {"status": StatusTab.PAST_DUE},
         "due_soon": {
             "status": StatusTab.PENDING,
             "past_due": "false",
-            "due_before": _iso(due_before),
+            "due_before": api_time(due_before),
             "ordering": "time_left",
         },
-        "handled": {"handled_after": _iso(yesterday_start), "handled_before": _iso(day_start)},
+        "handled": {
+            "handled_after": api_time(yesterday_start),
+            "handled_before": api_time(day_start),
+        },
     }
     summaries = {}
     for mini_app in mini_apps:

@@ -50,18 +50,34 @@ def open_id_signature(*, secret: str, open_id: str, ts: int | str) -> str:
 
 def secrets_accepted(*, mini_app: MiniApp, now: datetime | None = None) -> list[str]:
     """The secrets a signature may be made with now: the current one, and the previous one
-    until SECRET_GRACE after the rotation that replaced it. The grace rule lives only here."""
+    until SECRET_GRACE after the rotation that replaced it."""
     accepted = [mini_app.signing_secret]
-    if previous_secret_valid_until(mini_app=mini_app) > (now or timezone.now()):
+    if previous_secret_valid_until(mini_app=mini_app, now=now):
         accepted.append(mini_app.previous_signing_secret)
     return accepted
 
 
-def previous_secret_valid_until(*, mini_app: MiniApp) -> datetime:
-    """When the previous secret stops working (a moment in the past when there is none)."""
-    if not mini_app.previous_signing_secret or mini_app.signing_secret_rotated_at is None:
-        return datetime.min.replace(tzinfo=UTC)
-    return mini_app.signing_secret_rotated_at + SECRET_GRACE
+def previous_secret_valid_until(
+    *, mini_app: MiniApp, now: datetime | None = None
+) -> datetime | None:
+    """When the app's previous secret stops working; None when it no longer does."""
+    return grace_until(
+        previous=mini_app.previous_signing_secret,
+        rotated_at=mini_app.signing_secret_rotated_at,
+        now=now,
+    )
+
+
+def grace_until(
+    *, previous: str, rotated_at: datetime | None, now: datetime | None = None
+) -> datetime | None:
+    """Until when a secret replaced at `rotated_at` still works, the app's as a webhook
+    endpoint's; None when it no longer does (none replaced, or its grace is over). The grace
+    rule lives only here."""
+    if not previous or rotated_at is None:
+        return None
+    until = rotated_at + SECRET_GRACE
+    return until if until > (now or timezone.now()) else None
 
 
 def signature_matches(

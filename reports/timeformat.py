@@ -73,6 +73,13 @@ def when_stamp(value: datetime | None, zone: tzinfo = UTC) -> str:
     return value.astimezone(zone).strftime(STAMP_FORMAT)
 
 
+def api_time(value: datetime | None) -> str | None:
+    """An instant as the APIs, webhooks and e-mail links write it: ISO 8601 in UTC, with "Z"."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def when_zone_text(value: datetime | None) -> str:
     """when_text with the zone's name, for a sentence read outside the page's timezone note
     (a conflict message, a flash message): "4 Dec 2026, 17:44 (Asia/Tokyo)"."""

@@ -26,6 +26,7 @@ from reports.signing import (
     secrets_accepted,
     signature_matches,
 )
+from reports.timeformat import api_time
 
 from . import selectors, services
 from .forms import ReportForm
@@ -285,10 +286,6 @@ def _fingerprint(data: dict, files) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def _reason_json(reason: str, text: str, duplicate_of: str) -> dict | None:
     if not reason:
         return None
@@ -304,7 +301,7 @@ def _timeline_json(report: Report) -> list[dict]:
     never who in the team acted."""
     items = []
     for event in selectors.report_public_events(report=report):
-        item = {"kind": event.kind, "at": _iso(event.created_at)}
+        item = {"kind": event.kind, "at": api_time(event.created_at)}
         if event.kind in (ReportEvent.Kind.REPLIED, ReportEvent.Kind.INFORMATION_ADDED):
             item["text"] = event.data.get("text", "")
         if event.kind == ReportEvent.Kind.DISMISSED:
@@ -323,9 +320,9 @@ def _report_json(report: Report, *, duplicate: bool | None = None) -> dict:
         "status": report.status,
         "category": report.category,
         "issue_type": report.issue_type_id,
-        "created_at": _iso(report.created_at),
-        "due_at": _iso(report.due_at),
-        "handled_at": _iso(report.handled_at),
+        "created_at": api_time(report.created_at),
+        "due_at": api_time(report.due_at),
+        "handled_at": api_time(report.handled_at),
         "past_due": report.is_past_due,
         "status_url": report_status_url(report),
         "dismiss_reason": _reason_json(

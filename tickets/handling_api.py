@@ -36,6 +36,7 @@ from reports.services import (
     report_reply,
     report_resolve,
 )
+from reports.timeformat import api_time
 
 from . import api
 from .api import ApiError, api_view
@@ -92,10 +93,6 @@ def has_api_key(request: HttpRequest) -> bool:
     return scheme.lower() == "bearer" or api.SIGNATURE_HEADER not in request.headers
 
 
-def _iso(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
 def report_json(report: Report) -> dict:
     """A report as the handling API shows it in lists (and, extended, alone)."""
     return {
@@ -106,10 +103,10 @@ def report_json(report: Report) -> dict:
         "details": report.details,
         "order_id": report.order_id,
         "open_id": report.open_id,
-        "created_at": _iso(report.created_at),
-        "due_at": _iso(report.due_at),
+        "created_at": api_time(report.created_at),
+        "due_at": api_time(report.due_at),
         "past_due": report.is_past_due,
-        "handled_at": _iso(report.handled_at),
+        "handled_at": api_time(report.handled_at),
         "version": report.version,
     }
 
@@ -140,7 +137,7 @@ def report_detail_json(request: HttpRequest, report: Report) -> dict:
     body["history"] = [
         {
             "kind": event.kind,
-            "created_at": _iso(event.created_at),
+            "created_at": api_time(event.created_at),
             "actor": event.actor.get_username() if event.actor else None,
             "api_key": event.data.get("api_key"),
         }
@@ -369,7 +366,7 @@ def reply_json(event: ReportEvent, report: Report) -> dict:
         "id": event.pk,
         "report_id": report.report_id,
         "message": event.data["text"],
-        "created_at": _iso(event.created_at),
+        "created_at": api_time(event.created_at),
         "actor": event.actor.get_username() if event.actor else None,
         "api_key": event.data.get("api_key"),
         "version": report.version,

@@ -63,9 +63,8 @@ def rotation_stamp(mini_app: MiniApp) -> str:
 
 
 def secret_state(*, mini_app: MiniApp, now: datetime) -> SecretState:
-    until = previous_secret_valid_until(mini_app=mini_app)
     return SecretState(
-        previous_secret_until=until if until > now else None,
+        previous_secret_until=previous_secret_valid_until(mini_app=mini_app, now=now),
         rotation_stamp=rotation_stamp(mini_app),
     )
 

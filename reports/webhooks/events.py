@@ -14,17 +14,14 @@ from django.utils import timezone
 
 from ..after_response import send_after_commit
 from ..hooks import report_json
+from ..timeformat import api_time
 from .delivery import deliveries_enqueue
 from .models import TEST_EVENT_TYPE, EventType, WebhookDelivery, WebhookEndpoint
 
 
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
-
-
 def payload_body(*, type: str, data: dict, now: datetime) -> str:
     """The JSON body: {"type", "timestamp", "data"}, written once and sent as is each time."""
-    payload = {"type": type, "timestamp": _iso(now), "data": data}
+    payload = {"type": type, "timestamp": api_time(now), "data": data}
     return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 

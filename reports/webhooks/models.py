@@ -93,12 +93,11 @@ class WebhookEndpoint(models.Model):
     def previous_secret_signs_until(self, now: datetime | None = None) -> datetime | None:
         """Until when the secret replaced by the last rotation also signs; None when none
         does now (never rotated, or its grace is over)."""
-        from ..signing import SECRET_GRACE  # reports.signing imports reports.models
+        from ..signing import grace_until  # reports.signing imports reports.models
 
-        if not self.previous_secret or self.secret_rotated_at is None:
-            return None
-        until = self.secret_rotated_at + SECRET_GRACE
-        return until if until > (now or timezone.now()) else None
+        return grace_until(
+            previous=self.previous_secret, rotated_at=self.secret_rotated_at, now=now
+        )
 
     def signing_secrets(self, now: datetime | None = None) -> list[str]:
         """The secrets each delivery is signed with now, one `v1,` signature each: the current
