@@ -7,8 +7,8 @@
    a        assign to me (when the panel offers it)                ?  the shortcuts dialog
 
    Typing in a field never triggers a shortcut, and Ctrl/Meta/Alt combinations pass through.
-   Everything acts through the page's own links and buttons (the data-* hooks of
-   notes/CONSOLE_CONTRACT.md), so htmx, the server's checks and the no-JS page stay the rule:
+   Everything acts through the page's own links and buttons (the data-* hooks in
+   docs/CONSOLE.md), so htmx, the server's checks and the no-JS page stay the rule:
    a viewer's panel has no Resolve button, so `r` finds nothing to press. */
 (function () {
   "use strict";
@@ -92,7 +92,7 @@
   function select(row) {
     selectedId = row.id;
     mark(row);
-    // Focus names the report to a screen reader ("More options for report …"), and Enter on
+    // Focus names the report to a screen reader (its ID link, "Open report …"), and Enter on
     // the focused link opens that same report.
     focusRow(row);
   }
