@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -167,6 +168,11 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> A
             last_error = error
             connection.close()
             continue
+        # The socket's timeout bounds each read, not their sum: a receiver dripping its
+        # answer a byte at a time would hold the worker far past the deadline. At the deadline
+        # the watchdog shuts the socket, which ends a read in progress.
+        watchdog = threading.Timer(deadline - time.monotonic(), _shut, args=[connection])
+        watchdog.start()
         try:
             connection.request("POST", target.path, body=body, headers=headers)
             response = connection.getresponse()
@@ -174,6 +180,19 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float) -> A
             if time.monotonic() > deadline:
                 raise TimeoutError("timed out")
             return Answer(response.status, content)
+        except (OSError, http.client.HTTPException) as error:
+            if time.monotonic() >= deadline:
+                raise TimeoutError("timed out") from error
+            raise
         finally:
+            watchdog.cancel()
             connection.close()
     raise last_error or TimeoutError("timed out")
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    try:
+        if connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed

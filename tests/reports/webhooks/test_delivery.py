@@ -5,8 +5,11 @@ disable-after-failures rule, and two workers claiming one delivery."""
 import html
 import json
 import os
+import socket
 import subprocess
 import textwrap
+import threading
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -238,6 +241,38 @@ def test_a_timeout_is_a_failure_and_retried(
 
     assert _attempt_now(delivery) is True
     assert len(receiver.received) == 2
+
+
+def test_an_answer_dripped_a_byte_at_a_time_is_cut_at_the_deadline(private_allowed):
+    """The timeout is a deadline for the whole answer, not for each read."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)  # the request
+            connection.sendall(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"x" * 200:  # a header that never ends in time
+                if stop.wait(0.1):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the sender hung up: what this test wants
+
+    server = threading.Thread(target=drip, daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError):
+            network.post(url, body=b"{}", headers={}, timeout=1.0)
+        assert time.monotonic() - started < 3  # each byte came within the timeout: 20 s
+    finally:
+        stop.set()
+        server.join(timeout=5)
+        listener.close()
 
 
 def test_a_redirect_is_not_followed(
