@@ -405,6 +405,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 30},
     },
+    # The delivery log keeps 30 days of finished deliveries (reports/webhooks/delivery.py).
+    "prune-webhook-deliveries": {
+        "task": "reports.tasks.prune_webhook_deliveries",
+        "schedule": 86400.0,
+        "options": {"expires": 3600},
+    },
     # Appeals carry the same 72-hour promise: mark open appeals past their deadline, on the
     # reports' interval. A run left queued past the next one is dropped (expires).
     "mark-appeals-past-due": {

@@ -58,3 +58,8 @@ def deliver_webhook(delivery_id: int) -> bool | None:
 @shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
 def deliver_pending_webhooks() -> int:
     return webhook_delivery.deliveries_deliver_pending()
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def prune_webhook_deliveries() -> int:
+    return webhook_delivery.deliveries_prune()

@@ -51,6 +51,8 @@ MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 COUNTDOWN_LIMIT = timedelta(minutes=5)
 SWEEP_GRACE = timedelta(seconds=30)  # leave rows just written to their own task
 EXCERPT_LENGTH = 2000  # of the (at most 64 KB) answer read, what the log keeps
+# How long the delivery log keeps a finished delivery (its body included); pending ones stay.
+LOG_KEPT = timedelta(days=30)
 
 # Sent by name, as the e-mail outbox does: reports.tasks imports this module.
 DELIVER_WEBHOOK_TASK = "reports.tasks.deliver_webhook"
@@ -261,3 +263,14 @@ def deliveries_deliver_pending(*, limit: int = 100, now: datetime | None = None)
         except Exception:
             logger.exception("Webhook sweep could not attempt delivery %s", delivery_id)
     return delivered
+
+
+def deliveries_prune(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Delete the finished deliveries older than LOG_KEPT, a batch at a time (short
+    transactions); returns how many. Oldest first by id, which follows created_at."""
+    cutoff = (now or timezone.now()) - LOG_KEPT
+    finished = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(status=Status.PENDING)
+    deleted = 0
+    while ids := list(finished.order_by("pk").values_list("pk", flat=True)[:batch]):
+        deleted += WebhookDelivery.objects.filter(pk__in=ids).delete()[0]
+    return deleted

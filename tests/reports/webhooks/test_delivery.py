@@ -20,11 +20,13 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from reports.models import AppEvent, Category, OutboundEmail
 from reports.signing import SECRET_GRACE
+from reports.tasks import prune_webhook_deliveries
 from reports.webhooks import network
 from reports.webhooks.delivery import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
     deliveries_deliver_pending,
+    deliveries_prune,
     delivery_attempt,
     webhook_signature,
 )
@@ -382,3 +384,22 @@ def test_two_workers_never_send_one_delivery_twice(endpoint, receiver, make_repo
     assert errors == []
     assert sorted(results, key=str) == [None, True]
     assert len(receiver.received) == 1
+
+
+def test_the_log_keeps_finished_deliveries_30_days_and_waiting_ones_until_sent(endpoint, settings):
+    now = timezone.now()
+
+    def delivery(status, age_days):
+        at = now - timedelta(days=age_days)
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type="report.created", payload="{}", status=status,
+            created_at=at, next_attempt_at=at,
+        )  # fmt: skip
+
+    old = [delivery(Status.DELIVERED, 31), delivery(Status.FAILED, 45)]
+    kept = [delivery(Status.DELIVERED, 29), delivery(Status.PENDING, 60)]  # endpoint disabled
+    assert deliveries_prune(now=now, batch=1) == len(old)  # batches until none is left
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {d.pk for d in kept}
+    assert deliveries_prune(now=now) == 0
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-webhook-deliveries"]
+    assert entry["task"] == prune_webhook_deliveries.name and entry["schedule"] == 86400
