@@ -42,7 +42,8 @@ def new_webhook_secret() -> str:
 
 
 def new_webhook_id() -> str:
-    return WEBHOOK_ID_PREFIX + secrets.token_urlsafe(18)
+    # The form event_emit's SQL writes too (reports/webhooks/events.py): 32 hex digits.
+    return WEBHOOK_ID_PREFIX + secrets.token_hex(16)
 
 
 class WebhookEndpoint(models.Model):

@@ -1,6 +1,7 @@
 """Each service writes its event in its own transaction; a refused change writes none."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -168,6 +169,31 @@ def test_only_enabled_subscribed_endpoints_get_a_row(mini_app, owner, make_repor
 def test_emit_costs_one_query_when_the_app_has_no_endpoint(mini_app, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert event_emit(mini_app_id=mini_app.pk, type="report.created", data={}) == 0
+
+
+def test_emit_writes_each_subscribed_endpoints_row_in_the_same_one_query(
+    mini_app, other_app, settings, django_assert_num_queries
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+    ours = [
+        WebhookEndpoint.objects.create(
+            mini_app=mini_app, url=f"http://127.0.0.1:9/{n}", event_types=EventType.values
+        )
+        for n in range(2)
+    ]
+    WebhookEndpoint.objects.create(
+        mini_app=other_app, url="http://127.0.0.1:9/theirs", event_types=EventType.values
+    )
+    with django_assert_num_queries(1):
+        assert event_emit(mini_app_id=mini_app.pk, type="report.created", data={"a": 1}) == 2
+    rows = list(WebhookDelivery.objects.order_by("endpoint_id"))
+    assert [row.endpoint_id for row in rows] == [endpoint.pk for endpoint in ours]
+    for row in rows:
+        assert re.fullmatch(r"msg_[0-9a-f]{32}", row.webhook_id)
+        assert (row.status, row.attempts, row.event_type) == ("pending", 0, "report.created")
+        assert json.loads(row.payload)["data"] == {"a": 1}
+        assert row.next_attempt_at == row.created_at
+    assert rows[0].webhook_id != rows[1].webhook_id
 
 
 def test_an_unknown_event_type_is_a_bug(mini_app):
