@@ -16,7 +16,8 @@ report give a 409, counted apart, not as an error.
 Targets: no errors (a 5xx, an unexpected status, a wrong answer or a client timeout), then the
 reconciliation once the worker has drained the outbox: report IDs accepted by the clients ==
 reports stored during the run == confirmation e-mails received by the sink, each exactly
-once, and every duplicate answered with its original. Exit 1 with the missed target named.
+once; every report a developer decided whose reporter gave an address told the decision
+once; every duplicate answered with its original. Exit 1 with the missed target named.
 
 The database is dropped at the end (and recreated at the start), so every run starts from the
 same seed; --keep-database leaves it for inspection. BENCH_DATABASE_URL names the server.
@@ -52,6 +53,12 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+# reports.signing reads its models: Django is set up (this process never touches a database).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import django  # noqa: E402
+
+django.setup()
 
 from reports.signing import api_signature, open_id_signature  # noqa: E402
 
@@ -130,16 +137,20 @@ class SmtpSink(socketserver.ThreadingTCPServer):
         self.lock = threading.Lock()
         self.confirmations: Counter = Counter()  # report ID -> e-mails received
         self.recipients: dict[str, str] = {}  # report ID -> To
+        self.decisions: Counter = Counter()  # report ID -> "was resolved/dismissed" e-mails
         self.others: list[str] = []  # subjects of any other e-mail
 
     def record(self, raw: bytes) -> None:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         subject = str(message["Subject"] or "")
         found = re.match(r"Report received: (\w+) ", subject)
+        decided = re.match(r"Your report (\w+) was (resolved|dismissed) ", subject)
         with self.lock:
             if found:
                 self.confirmations[found[1]] += 1
                 self.recipients[found[1]] = str(message["To"])
+            elif decided:  # the decision e-mail to a reporter who gave an address
+                self.decisions[decided[1]] += 1
             else:
                 self.others.append(subject)
 
@@ -315,6 +326,7 @@ class Accepted:
     reports: dict[str, tuple[str, str]] = field(default_factory=dict)
     doubled: list[str] = field(default_factory=list)  # an ID handed out for two submissions
     duplicates_sent: int = 0
+    decided: set = field(default_factory=set)  # report IDs a developer resolved or dismissed
     duplicates_wrong: list[str] = field(default_factory=list)
     unhandled: dict[str, deque] = field(default_factory=lambda: defaultdict(deque))
 
@@ -607,6 +619,8 @@ class Developer:
             return
         if response.status_code == 200:
             self.recorder.ok("resolve / dismiss", seconds)
+            with self.accepted.lock:
+                self.accepted.decided.add(report_id)
         elif response.status_code == 409:  # another developer got there first: expected
             self.recorder.conflict("resolve / dismiss", seconds)
         else:
@@ -729,6 +743,15 @@ def reconcile(sink: SmtpSink, accepted: Accepted, fixtures: Fixtures) -> list[st
             "SELECT COUNT(*), COUNT(sent_at) FROM reports_outboundemail WHERE id > %s",
             [fixtures.baseline_email],
         ).fetchone()
+        # Each decided report whose reporter gave an address is told the decision, once.
+        to_tell = {
+            row[0]
+            for row in conn.execute(
+                "SELECT report_id FROM reports_report WHERE report_id = ANY(%s) "
+                "AND contact_email <> ''",
+                [sorted(accepted.decided)],
+            )
+        }
     clients = set(accepted.reports)
     emailed = set(sink.confirmations)
     twice = sorted(rid for rid, count in sink.confirmations.items() if count > 1)
@@ -744,6 +767,8 @@ def reconcile(sink: SmtpSink, accepted: Accepted, fixtures: Fixtures) -> list[st
     print(f"  confirmation e-mails at the sink     {sink.confirmation_count():6}")
     print(f"    for distinct reports               {len(emailed):6}")
     print(f"  outbox rows queued / sent            {outbox[0]:6} / {outbox[1]}")
+    print(f"  decisions / decision e-mails         {len(accepted.decided):6} / "
+          f"{sum(sink.decisions.values())}")  # fmt: skip
     print(f"  other e-mails at the sink            {len(sink.others):6}")
     print(f"  duplicates sent / wrong answer       {accepted.duplicates_sent:6} / "
           f"{len(accepted.duplicates_wrong)}")  # fmt: skip
@@ -759,8 +784,17 @@ def reconcile(sink: SmtpSink, accepted: Accepted, fixtures: Fixtures) -> list[st
         "outbox rows not sent": (
             [f"{outbox[0] - outbox[1]} row(s)"] if outbox[0] != outbox[1] else []
         ),
-        "outbox rows != accepted reports": (
-            [f"{outbox[0]} != {len(clients)}"] if outbox[0] != len(clients) else []
+        "decided with an address but not told": sorted(to_tell - set(sink.decisions)),
+        "decision e-mail for a report not decided or without an address": sorted(
+            set(sink.decisions) - to_tell
+        ),
+        "decision e-mailed more than once": sorted(
+            rid for rid, count in sink.decisions.items() if count > 1
+        ),
+        "outbox rows != confirmations + decisions told": (
+            [f"{outbox[0]} != {len(clients)} + {len(to_tell)}"]
+            if outbox[0] != len(clients) + len(to_tell)
+            else []
         ),
         "other e-mails sent": sink.others,
     }
@@ -839,6 +873,11 @@ def main() -> int:
     threads = []
     try:
         prepare_database(developers)
+        # gunicorn serves with DEBUG off, from the hashed files' manifest (under VAR_DIR).
+        subprocess.run(
+            [BIN / "python", "manage.py", "collectstatic", "--no-input", "-v", "0"],
+            cwd=ROOT, env=env, check=True,
+        )  # fmt: skip
         fixtures = read_fixtures()
         processes.append(start(celery, env, "celery.log"))
         processes.append(start(gunicorn, env, "gunicorn.log"))

@@ -13,7 +13,9 @@
    threads file reports into another app as fast as they can meanwhile, and one thread files
    a report for the hooked app every 100 ms. Latency = arrival at the receiver minus the
    event's own timestamp (taken before the transaction commits). Target: p95 <= 2 s.
-   (The load here is this script's in-process one, not bench/load.py's HTTP load.)
+   (The load here is this script's in-process one. Under bench/load.py's HTTP load instead,
+   start that, then this with BENCH_SECONDS=40 once its load has begun: part 2 then runs
+   while both load the machine; part 1's figures from such a run mean nothing.)
 
 PostgreSQL database `reportdesk_bench_webhooks` (created on first use; BENCH_DATABASE_URL names
 the server), Redis BENCH_WEBHOOKS_REDIS_URL (default redis://127.0.0.1:6379/7), its own queue.
