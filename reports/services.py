@@ -845,11 +845,12 @@ def saved_reply_delete(*, saved_reply: SavedReply, actor: AbstractBaseUser | Non
 
 
 def _assignee_check(*, report: Report, assignee: AbstractBaseUser) -> None:
-    """Only an active owner or handler of the report's own app can be assigned it."""
+    """Only an active owner or handler of the report's own app can be assigned it. Call it in
+    the assignment's transaction: the membership stays locked until it commits, so removing
+    the member (or their handling role) waits, then unassigns this report too."""
     role = (
-        Membership.objects.filter(
-            mini_app_id=report.mini_app_id, user=assignee, user__is_active=True
-        )
+        Membership.objects.select_for_update(of=("self",))
+        .filter(mini_app_id=report.mini_app_id, user=assignee, user__is_active=True)
         .values_list("role", flat=True)
         .first()
     )
@@ -884,10 +885,10 @@ def report_assign(
         expected_version is None or expected_version == report.version
     ):
         return report  # even when the assignee could no longer be chosen (account disabled)
-    if assignee is not None:
-        _assignee_check(report=report, assignee=assignee)
     now = now or timezone.now()
     with transaction.atomic():
+        if assignee is not None:
+            _assignee_check(report=report, assignee=assignee)
         previous_id = report.assignee_id
         current = _change(
             report=report,

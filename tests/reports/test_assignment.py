@@ -3,9 +3,11 @@ shown on the row, filtered on the list, recorded in the history, and given back 
 when the member leaves it or stops handling."""
 
 import re
+import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -13,6 +15,7 @@ from reports.models import MemberRole, Membership, Report, ReportEvent
 from reports.roles import RoleRequired
 from reports.services import ReportConflict, ReportRuleError, report_assign
 from reports.team.services import member_remove, member_role_change
+from tests.conftest import on_postgres
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -191,6 +194,36 @@ def test_removing_a_member_unassigns_their_reports_with_history(
     assert event.actor == owner
     assert event.data == {"previous": "teammate@acme.example", "why": "removed from the team"}
     assert Report.objects.get(pk=other.pk).assignee_id == owner.pk
+
+
+@pytest.mark.django_db(transaction=True)
+@on_postgres
+def test_an_assignment_during_the_members_removal_waits_for_it_and_is_refused(
+    make_report, owner, teammate
+):
+    report = make_report()
+    removing, done = threading.Event(), threading.Event()
+
+    def remove():
+        try:
+            with transaction.atomic():  # held open: the removal is under way, not committed
+                member_remove(membership=Membership.objects.get(user=teammate), actor=owner)
+                removing.set()
+                time.sleep(0.5)
+        finally:
+            connection.close()
+            done.set()
+
+    remover = threading.Thread(target=remove)
+    remover.start()
+    assert removing.wait(10)
+    # Checked before the removal committed, the membership would still be there: the check
+    # waits for it instead, then finds no member.
+    with pytest.raises(ReportRuleError, match="not a member"):
+        report_assign(report=report, assignee=teammate, actor=owner)
+    assert done.is_set()
+    remover.join()
+    assert Report.objects.get(pk=report.pk).assignee_id is None
 
 
 def test_a_member_who_becomes_a_viewer_is_unassigned(make_report, owner, teammate):
