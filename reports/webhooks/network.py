@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 # Read at most this much of a receiver's answer: only its status counts.
 RESPONSE_READ_LIMIT = 64 * 1024
+NAT64_NETWORK = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052's well-known prefix
 METADATA_ADDRESSES = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
@@ -41,8 +42,14 @@ def private_networks_allowed() -> bool:
 
 def address_refusal(address: IPAddress) -> str:
     """Why a webhook may not go to this address ("" if it may)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address_refusal(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address carried inside IPv6 is judged as itself: mapped, 6to4, and NAT64
+        # (a NAT64 gateway translates 64:ff9b::10.0.0.1 to 10.0.0.1 inside its network).
+        embedded = address.ipv4_mapped or address.sixtofour
+        if embedded is None and address in NAT64_NETWORK:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None:
+            return address_refusal(embedded)
     if address in METADATA_ADDRESSES:
         return "a cloud metadata address"
     for flag, name in (

@@ -36,6 +36,9 @@ REFUSED = [
     ("https://169.254.169.254/latest/meta-data/", "a cloud metadata address"),
     ("https://[fd00:ec2::254]/", "a cloud metadata address"),
     ("https://[::ffff:127.0.0.1]/hook", "a loopback address"),  # IPv4-mapped
+    ("https://[2002:7f00:1::1]/hook", "a loopback address"),  # 6to4 of 127.0.0.1
+    ("https://[64:ff9b::a00:1]/hook", "a private network address"),  # NAT64 of 10.0.0.1
+    ("https://[64:ff9b::a9fe:a9fe]/hook", "a cloud metadata address"),  # NAT64 of 169.254.169.254
     ("https://100.64.0.1/hook", "a non-public address"),  # carrier-grade NAT
 ]
 
