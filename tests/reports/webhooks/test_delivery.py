@@ -14,6 +14,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from celery import current_app
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
@@ -32,7 +33,7 @@ from reports.webhooks.delivery import (
 )
 from reports.webhooks.events import event_emit
 from reports.webhooks.models import EventType, WebhookDelivery
-from reports.webhooks.services import endpoint_secret_rotate
+from reports.webhooks.services import endpoint_secret_rotate, endpoint_update
 from tests.conftest import on_postgres, run_at_once
 
 from .receiver import Planned
@@ -403,3 +404,22 @@ def test_the_log_keeps_finished_deliveries_30_days_and_waiting_ones_until_sent(e
     assert deliveries_prune(now=now) == 0
     entry = settings.CELERY_BEAT_SCHEDULE["prune-webhook-deliveries"]
     assert entry["task"] == prune_webhook_deliveries.name and entry["schedule"] == 86400
+
+
+def test_turning_an_endpoint_back_on_sends_the_deliveries_that_waited(
+    endpoint, owner, receiver, make_report, django_capture_on_commit_callbacks, monkeypatch
+):
+    waiting = _emit(endpoint, make_report, django_capture_on_commit_callbacks)
+    update = {"url": endpoint.url, "event_types": endpoint.event_types}
+    endpoint_update(endpoint=endpoint, actor=owner, enabled=False, **update)
+    with django_capture_on_commit_callbacks(execute=False):
+        make_report(Category.EXPERIENCE, details="While it was off")
+    assert WebhookDelivery.objects.get() == waiting  # nothing written for a disabled endpoint
+
+    monkeypatch.setitem(current_app.conf, "task_always_eager", True)  # the task runs here
+    with django_capture_on_commit_callbacks(execute=True):
+        endpoint_update(endpoint=endpoint, actor=owner, enabled=True, **update)
+    [request] = receiver.wait_for(1)
+    assert request.headers["webhook-id"] == waiting.webhook_id
+    waiting.refresh_from_db()
+    assert waiting.status == Status.DELIVERED
