@@ -15,7 +15,6 @@
 
   var selectedId = ""; // the keyboard selection, kept across htmx swaps of its row
   var openedId = ""; // the row whose panel was last opened from the list
-  var placeholder = null; // the empty panel's text, to put back on close
 
   function $(selector, root) {
     return (root || document).querySelector(selector);
@@ -115,11 +114,8 @@
       return;
     }
     openedId = row.id;
-    var link = panelLink(row);
+    var link = panelLink(row); // every row has one (report_row); its click opens the drawer
     if (link) link.click();
-    else if (window.htmx) {
-      window.htmx.ajax("GET", row.getAttribute("data-panel-url"), { target: "#panel", swap: "innerHTML" });
-    }
   }
 
   function panelOpen() {
@@ -137,7 +133,6 @@
     if (panel) {
       var closer = $('[data-action="close-panel"]', panel);
       if (closer) closer.click();
-      else if (placeholder !== null) panel.innerHTML = placeholder;
       var open = document.querySelectorAll("[data-report-row].is-open, [data-report-row][aria-selected]");
       for (var i = 0; i < open.length; i++) {
         open[i].classList.remove("is-open");
@@ -346,10 +341,5 @@
     row.classList.add("is-selected");
     var active = document.activeElement;
     if (focusInRow && (!active || active === document.body)) focusRow(row);
-  });
-
-  document.addEventListener("DOMContentLoaded", function () {
-    var panel = document.getElementById("panel");
-    if (panel && !$("#panel-title", panel)) placeholder = panel.innerHTML;
   });
 })();

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from reports.models import AppEvent, SavedView
 from reports.roles import RoleRequired
-from reports.services import ReportRuleError, saved_view_delete, saved_view_save
+from reports.services import saved_view_delete, saved_view_save
 
 pytestmark = pytest.mark.django_db
 
@@ -173,11 +173,6 @@ def test_the_manage_page_lists_own_and_shared_views(client, mini_app, owner, tea
     body = client.get(url("saved_views")).content.decode()
     assert "By owner" in body and "By handler" in body and "shared by owner@acme.example" in body
     assert body.count("Delete<span") == 1  # a handler deletes only their own
-
-
-def test_reserved_rule_error_is_a_value_error():
-    # Views catch ReportRuleError for a taken name; keep it a ValueError for the admin too.
-    assert issubclass(ReportRuleError, ValueError)
 
 
 def test_a_view_keeps_the_source_filter(client, teammate):
