@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from celery import current_app
 from django.core.signals import request_finished
 from django.db import transaction
 from django.dispatch import receiver
@@ -55,3 +56,16 @@ def _send_waiting(**kwargs) -> None:
             send()
         except Exception:  # one failed send must not stop the others; their rows wait
             logger.exception("A send after the response failed; the beat sweep will retry")
+
+
+def task_send(name: str, row_id: int, *, what: str, sweep: str, countdown: float = 0) -> None:
+    """Send the task `name` for one row, by name: a signature runs the registered task when it
+    is loaded (eager mode in tests honoured), else goes to the worker that has it. A broker
+    that cannot be reached leaves the row to its beat sweep (`what` and `sweep` name both in
+    the warning)."""
+    try:
+        current_app.signature(name, args=[row_id]).apply_async(
+            retry=False, countdown=countdown or None
+        )
+    except Exception:
+        logger.warning("Broker unavailable; %s %s left for the %s", what, row_id, sweep)

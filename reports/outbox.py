@@ -8,13 +8,12 @@ row is sent at most once by a successful delivery (the row lock and `sent_at` se
 import logging
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .after_response import send_after_commit
+from .after_response import send_after_commit, task_send
 from .models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -39,23 +38,15 @@ def email_enqueue(
         if dedupe_key:
             return None  # already queued (or sent) once
         raise
-    send_after_commit(lambda: _enqueue_delivery(email.pk))
+    send_after_commit(
+        lambda: task_send(DELIVER_EMAIL_TASK, email.pk, what="e-mail", sweep="outbox sweep")
+    )
     return email
 
 
 # Sent by name: reports.tasks imports this module (and reminders, which imports it), so
 # importing the task here would close an import circle.
 DELIVER_EMAIL_TASK = "reports.tasks.deliver_email"
-
-
-def _enqueue_delivery(email_id: int) -> None:
-    try:
-        # A signature runs the registered task when it is loaded (eager mode in tests honoured),
-        # otherwise it is sent by name to the worker that has it.
-        current_app.signature(DELIVER_EMAIL_TASK, args=[email_id]).apply_async(retry=False)
-    except Exception:
-        # Broker unreachable: the row stays unsent and the outbox sweep delivers it later.
-        logger.warning("Broker unavailable; e-mail %s left for the outbox sweep", email_id)
 
 
 def email_deliver(*, email_id: int) -> bool:

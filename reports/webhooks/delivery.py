@@ -20,7 +20,6 @@ import logging
 import time
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -28,7 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ..after_response import send_after_commit
+from ..after_response import send_after_commit, task_send
 from ..timeformat import when_stamp
 from . import network
 from .models import SECRET_PREFIX, WebhookDelivery, WebhookEndpoint
@@ -93,12 +92,9 @@ def delivery_headers(
 def deliveries_enqueue(delivery_ids: list[int], *, countdown: float = 0) -> None:
     """Send each delivery's task (after commit); a broker that is down leaves them to the sweep."""
     for delivery_id in delivery_ids:
-        try:
-            current_app.signature(DELIVER_WEBHOOK_TASK, args=[delivery_id]).apply_async(
-                retry=False, countdown=countdown or None
-            )
-        except Exception:
-            logger.warning("Broker unavailable; webhook %s left for the sweep", delivery_id)
+        task_send(
+            DELIVER_WEBHOOK_TASK, delivery_id, what="webhook", sweep="sweep", countdown=countdown
+        )
 
 
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> bool | None:
