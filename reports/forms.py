@@ -159,12 +159,12 @@ class BulkActionForm(forms.Form):
     )
     selected = ReportIdsField(required=False)
     all_matching = forms.BooleanField(required=False)
-    # Bounds what is parsed; the list's own filter bounds each value (a search: 200 characters).
+    # The list's state; bounds what is parsed (its own filter bounds each value).
     query = forms.CharField(
         required=False,
         max_length=4000,
         widget=forms.HiddenInput,
-        error_messages={"max_length": "This view's search and filters are too long to save."},
+        error_messages={"max_length": "The list's search and filters are too long to act on."},
     )
     note = forms.CharField(
         label="Note for the selected reports",

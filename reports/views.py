@@ -575,9 +575,12 @@ def added_screenshot(
 def reports_bulk(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     form = BulkActionForm(request.POST)
-    state = QueryDict(request.POST.get("query", "")[:2000])
+    valid = form.is_valid()
+    # The list's state whole, as the form took it (too long: refused, never cut short, which
+    # could drop a filter and act on more reports than the list showed).
+    state = QueryDict(form.cleaned_data.get("query", ""))
     back = reverse("reports:report_list", args=[mini_app.slug]) + _query(state)
-    if not form.is_valid():
+    if not valid:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)

@@ -79,6 +79,24 @@ def test_bulk_on_all_matching_uses_the_filters(client, member, make_report, othe
     assert crash.status == Status.PENDING and theirs.status == Status.PENDING
 
 
+def test_bulk_on_all_matching_keeps_a_filter_that_comes_after_a_long_parameter(
+    client, member, make_report
+):
+    payment, crash = make_report(Category.PAYMENT), make_report()
+    # A list URL with a long parameter of its own (a tracking tag), then the filter: cut at
+    # 2,000 characters, the filter was lost and every pending report was dismissed.
+    query = "utm_content=" + "x" * 1990 + "&category=payment"
+    response = bulk(client, action="dismiss", all_matching="on", query=query, reason="spam")
+    assert "Dismissed 1 report." in response.content.decode()
+    payment.refresh_from_db()
+    crash.refresh_from_db()
+    assert payment.status == Status.DISMISSED and crash.status == Status.PENDING
+    too_long = bulk(client, action="dismiss", all_matching="on", query="x" * 4001)
+    assert "too long to act on" in too_long.content.decode()
+    crash.refresh_from_db()
+    assert crash.status == Status.PENDING
+
+
 def test_bulk_without_a_selection_says_what_to_do(client, member, make_report):
     report = make_report()
     response = bulk(client, action="resolve")
