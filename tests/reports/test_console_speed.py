@@ -12,8 +12,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy
 
 from reports.models import Category, IssueType, Report, Status, new_access_key, new_report_id
+from reports.templatetags.report_console import cell_html
 from reports.timeformat import WHEN_FORMAT, when_text
 from reports.timeformat import when_html as when
 
@@ -195,3 +199,22 @@ def test_the_written_out_time_format_says_what_dateformat_says(language, zone):
                 f'title="{utc.strftime("%Y-%m-%d %H:%M:%S")} UTC">{expected}</time>'
             )
     assert when_text(None) == when(None) == ""
+
+
+HOSTILE = [
+    '<script>alert("x")</script>',
+    'O\'Brien & Sons > "quotes"',
+    "ＡＢＣ\u202e\u0000",
+    mark_safe("<b>already safe</b>"),
+    gettext_lazy("Pending"),
+    42,
+    None,
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_the_rows_cell_html_escapes_exactly_as_format_html(value):
+    template = '<td title="{0}">{0} <span>{1}</span></td>'
+    expected = format_html(template, value, "&")
+    assert cell_html(template, value, "&") == expected
+    assert isinstance(cell_html(template, value, "&"), SafeString)
