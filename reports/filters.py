@@ -3,6 +3,7 @@
 All list state lives in the query string, so every view of the list is a shareable link.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -125,11 +126,11 @@ class ReportFilterForm(forms.Form):
         return data
 
 
-def issue_type_choices() -> list:
-    """Grouped by category, in catalogue order (one query)."""
+def issue_type_choices(issue_types: Iterable[IssueType]) -> list:
+    """Grouped by category, in catalogue order."""
     groups: dict[str, list] = {value: [] for value in Category.values}
-    for code, category, name in IssueType.objects.values_list("code", "category", "name"):
-        groups[category].append((code, name))
+    for issue_type in issue_types:
+        groups[issue_type.category].append((issue_type.code, issue_type.name))
     return [(Category(value).label, entries) for value, entries in groups.items()]
 
 
@@ -246,8 +247,10 @@ class ReportFilter(django_filters.FilterSet):
         """`members`: the app's members (user objects) the assignee filter offers; `user`:
         whom "Assigned to me" means (None, e.g. an API key: nobody)."""
         super().__init__(*args, **kwargs)
-        # One catalogue query per list, shared by validation and the rendered select.
-        self.filters["issue_type"].extra["choices"] = issue_type_choices()
+        # One catalogue query per list, shared by validation, the rendered select and the
+        # rows' issue types (selectors.with_issue_types, rather than a join per page).
+        self.issue_types = {issue_type.code: issue_type for issue_type in IssueType.objects.all()}
+        self.filters["issue_type"].extra["choices"] = issue_type_choices(self.issue_types.values())
         self.user = user
         self.filters["assignee"].extra["choices"] = ASSIGNEE_FIXED_CHOICES + [
             (str(member.pk), member.display_name) for member in members

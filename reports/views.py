@@ -62,6 +62,7 @@ from .selectors import (
     saved_view_for_member,
     saved_views_for_member,
     screenshot_for_member,
+    screenshot_ids,
     with_deadlines,
 )
 from .services import (
@@ -195,23 +196,24 @@ def _filter_chips(params: QueryDict, filterset) -> list[dict]:
     return chips
 
 
-def _with_row_links(mini_app: MiniApp, reports: list[Report], shots=None) -> list[Report]:
-    """Each row's panel and screenshot URLs, reversed once per page rather than per cell."""
+def _with_row_links(
+    mini_app: MiniApp, reports: list[Report], shot_ids: dict[int, list[int]]
+) -> list[Report]:
+    """Each row's panel and screenshot URLs, reversed once per page rather than per cell;
+    `shot_ids`: each report's screenshot IDs in order (selectors.screenshot_ids)."""
     slug, marker = mini_app.slug, "REPORTID"
     panel = reverse("reports:report_detail", args=[slug, marker])
     image = reverse("reports:screenshot", args=[slug, marker, 0]).replace("/0/", "/{shot}/")
     thumb = reverse("reports:screenshot_thumbnail", args=[slug, marker, 0])
     thumb = thumb.replace("/0/", "/{shot}/")
     for report in reports:
-        report_shots = shots if shots is not None else list(report.screenshots.all())
-        first = report_shots[0] if report_shots else None
-        report.first_shot, report.more_shots = first, max(len(report_shots) - 1, 0)
+        shots = shot_ids.get(report.pk, [])
+        first = shots[0] if shots else None
+        report.first_shot, report.more_shots = first, max(len(shots) - 1, 0)
         report.urls = {"panel": panel.replace(marker, report.report_id)}
         if first:
-            report.urls["screenshot"] = image.replace(marker, report.report_id).format(
-                shot=first.pk
-            )
-            report.urls["thumbnail"] = thumb.replace(marker, report.report_id).format(shot=first.pk)
+            report.urls["screenshot"] = image.replace(marker, report.report_id).format(shot=first)
+            report.urls["thumbnail"] = thumb.replace(marker, report.report_id).format(shot=first)
     return reports
 
 
@@ -259,7 +261,7 @@ def _sort_description(sort: str) -> str:
 def report_list(request: HttpRequest, app_slug: str) -> HttpResponse:
     mini_app = mini_app_for_member(user=request.user, slug=app_slug)
     page = reports_page(mini_app=mini_app, params=request.GET, user=request.user)
-    _with_row_links(mini_app, page.reports)
+    _with_row_links(mini_app, page.reports, screenshot_ids(reports=page.reports))
     fragment = _fragment(request)
     list_url = reverse("reports:report_list", args=[mini_app.slug])
     context = {
@@ -321,7 +323,9 @@ def _panel(
     changed: bool = False,
 ) -> HttpResponse:
     screenshots = report_screenshots(report=report)
-    _with_row_links(mini_app, with_deadlines([report]), shots=screenshots)
+    _with_row_links(
+        mini_app, with_deadlines([report]), {report.pk: [shot.pk for shot in screenshots]}
+    )
     if form is None:
         notes = draft_notes if draft_notes is not None else report.notes
         form = ReportActionForm(initial={"version": report.version, "notes": notes})

@@ -135,6 +135,19 @@ def test_tab_counts_stop_at_the_cap(client, member, make_report, monkeypatch):
     assert '>All <span class="count">2+</span>' in get(client)
 
 
+def test_all_is_capped_when_only_the_statuses_together_pass_the_cap(
+    client, owner, member, make_report, monkeypatch
+):
+    """All is the sum of the statuses' bounded counts: each under the cap, the sum over it."""
+    monkeypatch.setattr(selectors, "TAB_COUNT_CAP", 2)
+    make_report()
+    report_resolve(report=make_report(), actor=owner)
+    report_dismiss(report=make_report(), actor=owner, dismissal=Dismissal("not_reproducible"))
+    html = get(client)
+    tabs = dict(re.findall(r'>([A-Za-z ]+) <span class="count">([0-9,+]+)</span>', html))
+    assert tabs == {"All": "2+", "Pending": "1", "Past due": "0", "Resolved": "1", "Dismissed": "1"}
+
+
 @pytest.fixture
 def assorted(owner, make_report):
     """Reports whose sort keys differ, with ties on report time to exercise the tie-breaker."""
