@@ -39,6 +39,13 @@ def status_tab_q(value: str) -> Q:
     return Q(status=value)
 
 
+def status_tabs_of(report: Report) -> tuple[str, ...]:
+    """The tabs besides All that count a report in hand: status_tab_q's rule, in Python."""
+    if report.status == Status.PENDING and report.past_due_at is not None:
+        return (report.status, StatusTab.PAST_DUE)
+    return (report.status,)
+
+
 @dataclass(frozen=True)
 class SortColumn:
     """One sortable column of the list, described once."""

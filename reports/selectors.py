@@ -1,6 +1,7 @@
 """Every read the console needs, with its queries visible here."""
 
 import secrets
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,6 +25,7 @@ from .filters import (
     order_by_sort,
     sort_columns,
     status_tab_q,
+    status_tabs_of,
     with_sort_flags,
 )
 from .hooks import CONSOLE_NAV_LINKS, REPORT_STATUS_BOXES, NavLink
@@ -167,7 +169,7 @@ def reports_page(
     *,
     mini_app: MiniApp,
     params: Mapping,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
     counts: bool = True,
     user: AbstractBaseUser | None = None,
 ) -> ReportPage:
@@ -179,6 +181,7 @@ def reports_page(
     the console's to read (screenshot_ids), the handling API lists none.
     counts=False skips the tab counts (the handling API shows no tabs).
     """
+    page_size = page_size or PAGE_SIZE
     members = handling_members(mini_app=mini_app)
     filterset = report_filter(mini_app=mini_app, params=params, user=user, members=members)
     sort = filterset.sort
@@ -219,8 +222,14 @@ def reports_page(
             else list(queryset[: page_size + 1])
         )
     else:
-        page.tabs = report_tabs(filterset=filterset) if counts else []
         rows = list(queryset[: page_size + 1])
+        # A first page holding every match of every status counts its tabs from its rows
+        # (an exact ID search, a small app): no statement.
+        whole = not anchor and len(rows) <= page_size
+        if whole and not filterset.form.cleaned_data.get("status"):
+            page.tabs = tabs_of_rows(rows) if counts else []
+        else:
+            page.tabs = report_tabs(filterset=filterset) if counts else []
     more = len(rows) > page_size
     rows = with_issue_types(with_deadlines(rows[:page_size]), filterset.issue_types)
     rows = with_assignees(rows, members)
@@ -272,7 +281,17 @@ def report_tabs(*, filterset: ReportFilter) -> list[Tab]:
         cursor.execute("SELECT " + ", ".join(parts), params)
         *by_status, late = cursor.fetchone()
     counts = dict(zip(Status.values, by_status, strict=True))
-    counts |= {StatusTab.ALL: sum(by_status), StatusTab.PAST_DUE: late}
+    return _tabs(counts | {StatusTab.ALL: sum(by_status), StatusTab.PAST_DUE: late})
+
+
+def tabs_of_rows(reports: list[Report]) -> list[Tab]:
+    """report_tabs for reports all in hand: the same tabs, counted in Python."""
+    counts = Counter(tab for report in reports for tab in status_tabs_of(report))
+    counts[StatusTab.ALL] = len(reports)
+    return _tabs(counts)
+
+
+def _tabs(counts: Mapping[str, int]) -> list[Tab]:
     return [
         Tab(value, label, min(counts[value], TAB_COUNT_CAP), counts[value] > TAB_COUNT_CAP)
         for value, label in [(StatusTab.ALL, "All"), *StatusTab.CHOICES]

@@ -110,6 +110,10 @@ def test_a_bad_filter_value_is_explained_not_a_crash(client, member, make_report
     assert "The “From” date is after the “To” date" in html
 
 
+def tab_counts(html):
+    return dict(re.findall(r'>([A-Za-z ]+) <span class="count">([0-9,+]+)</span>', html))
+
+
 def test_status_tabs_filter_and_count(client, member, owner, make_report):
     now = datetime.now(UTC)
     pending = make_report()
@@ -128,6 +132,41 @@ def test_status_tabs_filter_and_count(client, member, owner, make_report):
     assert ids_in(get(client, "?status=dismissed")) == [dismissed.report_id]
 
 
+def test_tabs_count_alike_from_the_rows_in_hand_and_from_the_database(
+    client, member, owner, make_report
+):
+    """A first page holding every match of every status counts its tabs from its rows; a page
+    on a status tab asks the database. Both follow one rule: a late report handled is not past
+    due, a late pending one is pending and past due."""
+    now = datetime.now(UTC)
+    make_report()
+    make_report(Category.PAYMENT, now=now - timedelta(days=4))
+    late_resolved = make_report(Category.PAYMENT, now=now - timedelta(days=4))
+    dismissed = make_report(Category.PAYMENT)
+    reports_mark_past_due()
+    report_resolve(report=late_resolved, actor=owner)
+    report_dismiss(report=dismissed, actor=owner, dismissal=Dismissal("not_reproducible"))
+    expected = {"All": "4", "Pending": "2", "Past due": "1", "Resolved": "1", "Dismissed": "1"}
+    assert tab_counts(get(client)) == tab_counts(get(client, "?status=resolved")) == expected
+    payment = {"All": "3", "Pending": "1", "Past due": "1", "Resolved": "1", "Dismissed": "1"}
+    assert tab_counts(get(client, "?category=payment")) == payment
+    assert tab_counts(get(client, "?category=payment&status=past_due")) == payment
+
+
+def test_a_page_holding_every_match_counts_its_tabs_without_a_statement(
+    client, member, make_report
+):
+    report = make_report()
+    with CaptureQueriesContext(connection) as whole:
+        get(client, f"?q={report.report_id}")
+    with CaptureQueriesContext(connection) as on_a_tab:
+        get(client, f"?q={report.report_id}&status=pending")
+    assert len(whole) == len(on_a_tab) - 1
+    # "AS bounded": the tab counts' statement (selectors.report_tabs)
+    assert not any("AS bounded" in q["sql"] for q in whole.captured_queries)
+    assert any("AS bounded" in q["sql"] for q in on_a_tab.captured_queries)
+
+
 def test_tab_counts_stop_at_the_cap(client, member, make_report, monkeypatch):
     monkeypatch.setattr(selectors, "TAB_COUNT_CAP", 2)
     for _ in range(3):
@@ -138,14 +177,14 @@ def test_tab_counts_stop_at_the_cap(client, member, make_report, monkeypatch):
 def test_all_is_capped_when_only_the_statuses_together_pass_the_cap(
     client, owner, member, make_report, monkeypatch
 ):
-    """All is the sum of the statuses' bounded counts: each under the cap, the sum over it."""
+    """In the database's counts All is the sum of the statuses' bounded counts: each under the
+    cap, the sum over it (on a status tab, so the counts are the database's)."""
     monkeypatch.setattr(selectors, "TAB_COUNT_CAP", 2)
     make_report()
     report_resolve(report=make_report(), actor=owner)
     report_dismiss(report=make_report(), actor=owner, dismissal=Dismissal("not_reproducible"))
-    html = get(client)
-    tabs = dict(re.findall(r'>([A-Za-z ]+) <span class="count">([0-9,+]+)</span>', html))
-    assert tabs == {"All": "2+", "Pending": "1", "Past due": "0", "Resolved": "1", "Dismissed": "1"}
+    expected = {"All": "2+", "Pending": "1", "Past due": "0", "Resolved": "1", "Dismissed": "1"}
+    assert tab_counts(get(client, "?status=pending")) == tab_counts(get(client)) == expected
 
 
 @pytest.fixture
@@ -272,7 +311,8 @@ def test_a_list_page_costs_the_same_queries_whatever_its_size(
     assert count() == small
     assert count("?q=crashes&status=pending&ordering=status") == small_search
     anchor = Report.objects.order_by("-created_at")[3].report_id
-    assert count(f"?after={anchor}") == small + 1  # the anchor row
+    # The anchor row, and the tab counts: a later page cannot count them from its own rows.
+    assert count(f"?after={anchor}") == small + 2
 
 
 @pytest.mark.parametrize(
