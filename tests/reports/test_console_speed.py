@@ -45,21 +45,22 @@ STACKED = "?issue_type=payment.refund&past_due=true&reported_from=2026-01-01&rep
 def test_the_list_page_makes_the_same_statements_for_any_rows_and_filters(
     client, owner, make_report, screenshot, django_assert_num_queries, monkeypatch, params
 ):
-    """Session, user, app, handling members (the assignee menu and the rows' assignees),
-    catalogue, tab counts (one statement), page, screenshots, saved views (the tabs), the
-    navigation's open appeals and apps: eleven, for one report or thirty, filtered or not.
-    A first page holding every match of every status counts its tabs from its rows: ten."""
+    """Session, user, the member's apps (this one and the switcher's), handling members (the
+    assignee menu and the rows' assignees), catalogue, tab counts (one statement), page,
+    screenshots, saved views (the tabs), the navigation's open appeals: ten, for one report or
+    thirty, filtered or not. A first page holding every match of every status counts its tabs
+    from its rows: nine."""
     monkeypatch.setattr(selectors, "PAGE_SIZE", 10)  # the sixteen or thirty rows: two pages
     client.force_login(owner)
     make_report(Category.PAYMENT, issue_type="payment.refund", screenshots=[screenshot])
     Report.objects.update(past_due_at=timezone.now())  # every page has rows to show
-    with django_assert_num_queries(11 if "status=" in params else 10):
+    with django_assert_num_queries(10 if "status=" in params else 9):
         assert client.get(list_url(params)).status_code == 200
     for _ in range(15):
         make_report(screenshots=[screenshot, screenshot])
         make_report(Category.PAYMENT, issue_type="payment.refund", screenshots=[screenshot])
     Report.objects.update(past_due_at=timezone.now())
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         html = client.get(list_url(params)).content.decode()
     assert html.count('<tr id="row-') > 1
 
