@@ -181,8 +181,9 @@ def reports_page(
     """One page of the list, by keyset (`after` / `before` a report ID), never by OFFSET:
 
     page 20,000 costs what page 1 costs. Queries: the issue-type choices, the exact-ID lookup
-    (when searching), the tab counts (one statement), the anchor row if paging, the page; a
-    word search adds its bounded match count and planner settings. The rows' screenshots are
+    (when searching), the anchor row if paging, the page, the tab counts (one statement, none
+    when the page holds every match); a word search adds its bounded match count and planner
+    settings. The rows' screenshots are
     the console's to read (screenshot_ids), the handling API lists none.
     counts=False skips the tab counts (the handling API shows no tabs).
     """
@@ -231,10 +232,9 @@ def reports_page(
         # A first page holding every match of every status counts its tabs from its rows
         # (an exact ID search, a small app): no statement.
         whole = not anchor and len(rows) <= page_size
-        if whole and not filterset.form.cleaned_data.get("status"):
-            page.tabs = tabs_of_rows(rows) if counts else []
-        else:
-            page.tabs = report_tabs(filterset=filterset) if counts else []
+        whole = whole and not filterset.form.cleaned_data.get("status")
+        if counts:
+            page.tabs = tabs_of_rows(rows) if whole else report_tabs(filterset=filterset)
     more = len(rows) > page_size
     rows = with_issue_types(with_deadlines(rows[:page_size]), filterset.issue_types)
     rows = with_assignees(rows, members)
