@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from reports import selectors
-from reports.models import Category, Report
+from reports.models import Category, Report, Screenshot
 from reports.selectors import reports_page
 from reports.services import Dismissal, report_dismiss, report_resolve, reports_mark_past_due
 
@@ -108,6 +108,24 @@ def test_a_bad_filter_value_is_explained_not_a_crash(client, member, make_report
     assert "Select a valid choice" in html
     html = get(client, "?reported_from=2026-02-01&reported_to=2026-01-01")
     assert "The “From” date is after the “To” date" in html
+
+
+def test_a_row_shows_its_first_screenshot_by_position_and_how_many_more(
+    client, member, make_report, screenshot
+):
+    with_shots = make_report(Category.COMMUNITY, screenshots=[screenshot] * 3)
+    without = make_report()
+    # Positions against creation order: the row must follow the positions, not the IDs.
+    first, second, third = with_shots.screenshots.order_by("pk")
+    Screenshot.objects.filter(pk=first.pk).update(position=9)
+    html = get(client)
+    row = html[html.index(f'id="row-{with_shots.report_id}"') :]
+    row = row[: row.index("</tr>")]
+    base = f"/console/acme/reports/{with_shots.report_id}/screenshots/{second.pk}/"
+    assert f'href="{base}"' in row and f'src="{base}thumbnail/"' in row
+    assert '<span class="muted small">+2</span>' in row
+    bare = html[html.index(f'id="row-{without.report_id}"') :]
+    assert "no screenshots" in bare[: bare.index("</tr>")]
 
 
 def tab_counts(html):
