@@ -91,5 +91,9 @@ def test_reply_dismiss_read_add_information_and_see_it_flagged(
     expect(panel).to_contain_text("Version 3.2.1, Android 14.")
     image = panel.get_by_role("img", name=re.compile("Screenshot 1 the reporter added"))
     expect(image).to_be_visible()
-    assert developer.evaluate("img => img.naturalWidth", image.element_handle()) > 0
+    # A lazy image with its size set is visible before it has loaded: wait for the pixels
+    # (make test on PostgreSQL once read a naturalWidth of 0 right after it showed).
+    developer.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
     assert Report.objects.get(pk=report.pk).reporter_replied_at is not None
